@@ -1,0 +1,21 @@
+import type { App } from "cdktf";
+import type { LabConfig } from "../config/schema";
+import { InfraStack } from "./infra-stack";
+import { K3sStack } from "./k3s-stack";
+import { PlatformStack } from "./platform-stack";
+
+export interface Lab {
+  readonly infra: InfraStack;
+  readonly k3s: K3sStack;
+  readonly platform: PlatformStack;
+}
+
+/** The three stacks in roadmap order; `cdktf deploy infra k3s platform` deploys them in this order. */
+export function buildLab(app: App, lab: LabConfig): Lab {
+  const infra = new InfraStack(app, "infra", { lab });
+  const k3s = new K3sStack(app, "k3s", { lab });
+  k3s.addDependency(infra);
+  const platform = new PlatformStack(app, "platform", { lab });
+  platform.addDependency(k3s);
+  return { infra, k3s, platform };
+}
