@@ -1,0 +1,92 @@
+import { Construct, type IConstruct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { stringify } from "yaml";
+
+/** A pinned chart: exact version, never a range. */
+export interface ChartRef {
+  /** Chart name in its repository, or a path for charts kept in this repo. */
+  readonly chart: string;
+  /** Helm repository URL or `oci://…`; omitted for local charts. */
+  readonly repository?: string;
+  /** Exact chart version. */
+  readonly version: string;
+}
+
+/** A sensitive chart value: passed with `set_sensitive`, so it never appears in cdktf.out. */
+export interface SensitiveValue {
+  /** Helm `--set` path, e.g. `adminPassword`. */
+  readonly path: string;
+  /** A Terraform reference (e.g. a random_password's result), never a literal. */
+  readonly value: string;
+}
+
+export interface HelmAppProps {
+  readonly chart: ChartRef;
+  /** Release name. @default the construct id */
+  readonly releaseName?: string;
+  readonly namespace: string;
+  /** @default true */
+  readonly createNamespace?: boolean;
+  /**
+   * Chart values, typed by each add-on and rendered to YAML. Every key path must exist in the
+   * pinned chart's defaults (tested against __tests__/fixtures/chart-keys).
+   */
+  readonly values: object;
+  readonly sensitiveValues?: readonly SensitiveValue[];
+  /** Resources that must be ready first (e.g. MetalLB before any LoadBalancer Service). */
+  readonly dependsOn?: ITerraformDependable[];
+  /** Wait until every resource is ready before the release counts as deployed. @default true */
+  readonly wait?: boolean;
+  /** @default 600 */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * One Helm release of a pinned upstream (or in-repo) chart, with typed values. Waits for
+ * readiness and rolls back a failed install/upgrade, so dependants only start on a healthy release.
+ */
+export class HelmApp extends Construct {
+  public readonly release: Release;
+  public readonly chart: ChartRef;
+  /** The values as passed to the chart (for the values-key test). */
+  public readonly values: object;
+
+  /** Every HelmApp under `scope`, in construct order. */
+  public static all(scope: IConstruct): HelmApp[] {
+    return scope.node.findAll().filter((c): c is HelmApp => c instanceof HelmApp);
+  }
+
+  constructor(scope: Construct, id: string, props: HelmAppProps) {
+    super(scope, id);
+    if (!/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/.test(props.chart.version)) {
+      throw new Error(
+        `HelmApp ${id}: chart version "${props.chart.version}" is not exact; pin a released version such as 1.2.3`,
+      );
+    }
+    for (const s of props.sensitiveValues ?? []) {
+      if (!s.value.includes("${")) {
+        throw new Error(`HelmApp ${id}: sensitive value ${s.path} is a literal; pass a Terraform reference (e.g. a random_password)`);
+      }
+    }
+    this.chart = props.chart;
+    this.values = props.values;
+    this.release = new Release(this, "release", {
+      name: props.releaseName ?? id,
+      chart: props.chart.chart,
+      ...(props.chart.repository ? { repository: props.chart.repository } : {}),
+      version: props.chart.version,
+      namespace: props.namespace,
+      createNamespace: props.createNamespace ?? true,
+      values: [stringify(props.values, { sortMapEntries: false, lineWidth: 0 })],
+      ...(props.sensitiveValues?.length
+        ? { setSensitive: props.sensitiveValues.map((s) => ({ name: s.path, value: s.value })) }
+        : {}),
+      wait: props.wait ?? true,
+      atomic: true,
+      cleanupOnFail: true,
+      timeout: props.timeoutSeconds ?? 600,
+      ...(props.dependsOn?.length ? { dependsOn: props.dependsOn } : {}),
+    });
+  }
+}
