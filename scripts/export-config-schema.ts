@@ -1,13 +1,17 @@
 /**
- * Writes config/homelab.schema.json from the zod schema, for editors (yaml-language-server) and
- * docs. A test fails when the committed file differs from what this prints.
+ * Writes config/homelab.schema.json (for editors: yaml-language-server) and
+ * docs/configuration.md (the key reference) from the zod schema. A test fails when either
+ * committed file differs from what this writes.
  *
  *   npm run schema
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderConfigJsonSchema } from "../config/json-schema";
+import { renderConfigReference } from "../config/reference";
 
-const target = join(__dirname, "..", "config", "homelab.schema.json");
-writeFileSync(target, renderConfigJsonSchema());
-console.log(`wrote ${target}`);
+const root = join(__dirname, "..");
+writeFileSync(join(root, "config", "homelab.schema.json"), renderConfigJsonSchema());
+mkdirSync(join(root, "docs"), { recursive: true });
+writeFileSync(join(root, "docs", "configuration.md"), renderConfigReference());
+console.log("wrote config/homelab.schema.json and docs/configuration.md");

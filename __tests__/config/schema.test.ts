@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderConfigJsonSchema } from "../../config/json-schema";
+import { renderConfigReference } from "../../config/reference";
 import { formatPath, loadLabFile, validateLab } from "../../config/load";
 import { labWith, loadLab, rawLab } from "../helpers";
 
@@ -59,6 +60,13 @@ describe("lab config schema", () => {
   test("the committed JSON Schema matches the zod schema (run `npm run schema`)", () => {
     const committed = readFileSync(join(__dirname, "..", "..", "config", "homelab.schema.json"), "utf8");
     expect(committed).toBe(renderConfigJsonSchema());
+  });
+
+  test("the committed docs/configuration.md matches the schema (run `npm run schema`)", () => {
+    const committed = readFileSync(join(__dirname, "..", "..", "docs", "configuration.md"), "utf8");
+    expect(committed).toBe(renderConfigReference());
+    expect(committed).toContain("| `k3s.apiVip` | IPv4 address | **required** |");
+    expect(committed).toContain("| `network.bridge` | string | `\"vmbr0\"` |");
   });
 
   test("the JSON Schema rejects unknown keys like the loader does", () => {
