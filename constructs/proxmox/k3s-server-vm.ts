@@ -192,9 +192,10 @@ export class K3sServerVm extends Construct {
           // rebuild one server at a time with `terraform apply -replace=…`. bpg also reports this
           // field as changed after an import (bpg/terraform-provider-proxmox#1998).
           "disk[0].file_id",
-          // User data is first-boot only. If a changed snippet reached the VM, Proxmox would give
-          // the cloud-init drive a new instance-id and cloud-init would run again at the next boot
-          // (new SSH host keys, users reset). Later changes are Ansible's job (phase 3).
+          // User data is first-boot only, and bpg marks user_data_file_id as forcing replacement:
+          // an edited snippet is a replaced file resource, its id unknown at plan time, so the VM
+          // would be destroyed and re-created (bpg/terraform-provider-proxmox#2901). Later
+          // changes to a running server are Ansible's job (phase 3); new VMs get the new snippet.
           "initialization[0].user_data_file_id",
           // Not listed on purpose: ipv4_addresses, ipv6_addresses, network_interface_names and
           // mac_addresses are computed (agent-/Proxmox-reported) and never make a plan diff;

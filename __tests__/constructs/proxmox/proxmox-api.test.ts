@@ -28,4 +28,22 @@ describe("ProxmoxApi", () => {
       () => new ProxmoxApi(testStack(), "proxmox", { endpoint: "https://x:8006/", insecureTls: false, sshUser: "root", nodes: [] }),
     ).toThrow("ProxmoxApi: nodes is empty; list every Proxmox node so uploads reach the right host");
   });
+
+  it("fails when the endpoint is not the API's https URL", () => {
+    expect(
+      () => new ProxmoxApi(testStack(), "proxmox", { endpoint: "http://192.168.1.11:8006/", insecureTls: true, sshUser: "root", nodes: NODES }),
+    ).toThrow('ProxmoxApi: endpoint "http://192.168.1.11:8006/" must be the API\'s https URL, e.g. https://192.168.1.11:8006/');
+  });
+
+  it("fails when a node is listed twice", () => {
+    expect(
+      () =>
+        new ProxmoxApi(testStack(), "proxmox", {
+          endpoint: "https://192.168.1.11:8006/",
+          insecureTls: true,
+          sshUser: "root",
+          nodes: [NODES[0], { name: "pve-01", address: "192.168.1.99" }],
+        }),
+    ).toThrow("ProxmoxApi: node pve-01 is listed twice; each Proxmox node needs exactly one SSH address");
+  });
 });
