@@ -32,6 +32,16 @@ export class ProxmoxApi extends Construct {
     if (props.nodes.length === 0) {
       throw new Error("ProxmoxApi: nodes is empty; list every Proxmox node so uploads reach the right host");
     }
+    if (!/^https:\/\/[^/\s]+(:\d+)?\/?$/.test(props.endpoint)) {
+      throw new Error(`ProxmoxApi: endpoint "${props.endpoint}" must be the API's https URL, e.g. https://192.168.1.11:8006/`);
+    }
+    const seen = new Set<string>();
+    for (const node of props.nodes) {
+      if (seen.has(node.name)) {
+        throw new Error(`ProxmoxApi: node ${node.name} is listed twice; each Proxmox node needs exactly one SSH address`);
+      }
+      seen.add(node.name);
+    }
     this.provider = new ProxmoxProvider(this, "provider", {
       endpoint: props.endpoint,
       insecure: props.insecureTls,
