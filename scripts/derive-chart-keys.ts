@@ -196,7 +196,7 @@ function ownKeys(chart: ChartDir, walker: SchemaWalker): Types {
 }
 
 /** One type name per path: open types win; `null` only stays when nothing else is known. */
-function normalize(set: Set<string>): string {
+export function normalize(set: Set<string>): string {
   for (const open of ["map", "subchart", "any"]) if (set.has(open)) return open;
   const list = [...set].sort();
   if (list.length === 1 && list[0] === "null") return "any";
@@ -239,4 +239,24 @@ function main(): void {
   }
 }
 
-main();
+/**
+ * Key paths of a values tree alone (no schema), as in a fixture: what the tests use for the repo's
+ * own charts under charts/, whose values.yaml declares every key their templates read.
+ */
+export function valuesKeys(values: unknown): Record<string, string> {
+  const types: Types = new Map();
+  fromValues(values ?? {}, [], types);
+  const keys: Record<string, string> = {};
+  for (const k of [...types.keys()].sort()) keys[k] = normalize(types.get(k) as Set<string>);
+  return keys;
+}
+
+/** Fixture of one chart folder (<chart>/<version>/) among its siblings, for tests of this script. */
+export function deriveChartKeys(chartsDir: string, chart: string, version: string): ChartKeys {
+  const all = chartDirs(chartsDir);
+  const target = all.find((c) => c.chart === chart && c.version === version);
+  if (!target) throw new Error(`no ${chart}/${version} with a values.yaml under ${chartsDir}`);
+  return derive(target, all, new SchemaWalker(resolve(chartsDir)));
+}
+
+if (require.main === module) main();
