@@ -34,14 +34,14 @@ function fixtureOf(app: HelmApp): ChartKeys | undefined {
   return app.chart.localPath !== undefined ? localChartKeys(app) : loadChartKeys(app.chart.chart, app.chart.version);
 }
 
-const labs = {
-  "default lab": () => loadLab(),
-  "lab with Let's Encrypt": () => validLab(labWith({ "platform.tls.acme": ACME })),
-  "lab without a Raspberry Pi": () => validLab(labWith({ raspberryPi: undefined })),
+/** The platform's releases for each lab variant, built once. */
+const appsOf: Record<string, HelmApp[]> = {
+  "default lab": platformApps(loadLab()),
+  "lab with Let's Encrypt": platformApps(validLab(labWith({ "platform.tls.acme": ACME }))),
+  "lab without a Raspberry Pi": platformApps(validLab(labWith({ raspberryPi: undefined }))),
 };
 
-describe.each(Object.entries(labs))("%s", (_name, lab) => {
-  const apps = platformApps(lab());
+describe.each(Object.entries(appsOf))("%s", (_name, apps) => {
 
   test("every release of the platform has a fixture, or a reason in the allowlist", () => {
     const missing = apps.filter((a) => fixtureOf(a) === undefined && !(a.chart.chart in WITHOUT_FIXTURE));
@@ -110,7 +110,7 @@ describe("the repo's local charts", () => {
   test.each(charts)("%s: every release of it pins the version of its Chart.yaml", (chart) => {
     const meta = parse(readFileSync(join(chartsDir, chart, "Chart.yaml"), "utf8"));
     expect(meta.name).toBe(chart);
-    const releases = [...platformApps(), ...platformApps(validLab(labWith({ "platform.tls.acme": ACME })))].filter(
+    const releases = Object.values(appsOf).flat().filter(
       (a) => a.chart.localPath !== undefined && a.chart.chart === chart,
     );
     expect(releases.length).toBeGreaterThan(0);
