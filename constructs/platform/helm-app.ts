@@ -66,6 +66,8 @@ export class HelmApp extends Construct {
   public readonly chart: ChartRef;
   /** The values as passed to the chart (for the values-key test). */
   public readonly values: object;
+  public readonly releaseName: string;
+  public readonly namespace: string;
 
   /** Every HelmApp under `scope`, in construct order. */
   public static all(scope: IConstruct): HelmApp[] {
@@ -94,12 +96,14 @@ export class HelmApp extends Construct {
     }
     this.chart = props.chart;
     this.values = props.values;
+    this.releaseName = props.releaseName ?? id;
+    this.namespace = props.namespace;
     const chartSource =
       props.chart.localPath !== undefined
         ? new TerraformAsset(this, "chart", { path: props.chart.localPath, type: AssetType.DIRECTORY }).path
         : props.chart.chart;
     this.release = new Release(this, "release", {
-      name: props.releaseName ?? id,
+      name: this.releaseName,
       chart: chartSource,
       ...(props.chart.repository ? { repository: props.chart.repository } : {}),
       version: props.chart.version,
