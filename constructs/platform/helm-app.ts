@@ -1,16 +1,31 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { Construct, type IConstruct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { AssetType, TerraformAsset, type ITerraformDependable } from "cdktf";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { stringify } from "yaml";
 
 /** A pinned chart: exact version, never a range. */
 export interface ChartRef {
-  /** Chart name in its repository, or a path for charts kept in this repo. */
+  /** Chart name in its repository (for a local chart: its folder name under charts/). */
   readonly chart: string;
   /** Helm repository URL or `oci://…`; omitted for local charts. */
   readonly repository?: string;
-  /** Exact chart version. */
+  /** Exact chart version (for a local chart: the `version` of its Chart.yaml). */
   readonly version: string;
+  /**
+   * Absolute path of a chart kept in this repo. It is copied into the stack's assets at synth, so
+   * Terraform reads it from cdktf.out (content-hashed path: an edited chart is a changed release).
+   */
+  readonly localPath?: string;
+}
+
+/** Where the repo's own small charts live (custom resources released after their operator). */
+export const LOCAL_CHARTS_DIR = join(__dirname, "..", "..", "charts");
+
+/** A chart kept in this repo under charts/<name>; `version` must match its Chart.yaml. */
+export function localChart(name: string, version: string): ChartRef {
+  return { chart: name, version, localPath: join(LOCAL_CHARTS_DIR, name) };
 }
 
 /** A sensitive chart value: passed with `set_sensitive`, so it never appears in cdktf.out. */
@@ -51,6 +66,8 @@ export class HelmApp extends Construct {
   public readonly chart: ChartRef;
   /** The values as passed to the chart (for the values-key test). */
   public readonly values: object;
+  public readonly releaseName: string;
+  public readonly namespace: string;
 
   /** Every HelmApp under `scope`, in construct order. */
   public static all(scope: IConstruct): HelmApp[] {
@@ -69,16 +86,30 @@ export class HelmApp extends Construct {
         throw new Error(`HelmApp ${id}: sensitive value ${s.path} is a literal; pass a Terraform reference (e.g. a random_password)`);
       }
     }
+    if (props.chart.localPath !== undefined) {
+      if (props.chart.repository) {
+        throw new Error(`HelmApp ${id}: chart ${props.chart.chart} has both a repository and a local path; give one`);
+      }
+      if (!existsSync(join(props.chart.localPath, "Chart.yaml"))) {
+        throw new Error(`HelmApp ${id}: no Chart.yaml in ${props.chart.localPath}; local charts live in charts/<name>/`);
+      }
+    }
     this.chart = props.chart;
     this.values = props.values;
+    this.releaseName = props.releaseName ?? id;
+    this.namespace = props.namespace;
+    const chartSource =
+      props.chart.localPath !== undefined
+        ? new TerraformAsset(this, "chart", { path: props.chart.localPath, type: AssetType.DIRECTORY }).path
+        : props.chart.chart;
     this.release = new Release(this, "release", {
-      name: props.releaseName ?? id,
-      chart: props.chart.chart,
+      name: this.releaseName,
+      chart: chartSource,
       ...(props.chart.repository ? { repository: props.chart.repository } : {}),
       version: props.chart.version,
       namespace: props.namespace,
       createNamespace: props.createNamespace ?? true,
-      values: [stringify(props.values, { sortMapEntries: false, lineWidth: 0 })],
+      values: [stringify(props.values, { sortMapEntries: false, lineWidth: 0, aliasDuplicateObjects: false })],
       ...(props.sensitiveValues?.length
         ? { setSensitive: props.sensitiveValues.map((s) => ({ name: s.path, value: s.value })) }
         : {}),

@@ -1,0 +1,27 @@
+import { kubernetesResources, shareOf } from "../../../constructs/platform/resources";
+
+describe("catalog resources", () => {
+  test("render as requests and a memory limit; a CPU limit only when the catalog gives one", () => {
+    expect(kubernetesResources({ requestMilliCpu: 100, requestMemoryMiB: 128, limitMemoryMiB: 256 })).toEqual({
+      requests: { cpu: "100m", memory: "128Mi" },
+      limits: { memory: "256Mi" },
+    });
+    expect(kubernetesResources({ requestMilliCpu: 100, requestMemoryMiB: 128, limitMemoryMiB: 256, limitMilliCpu: 500 }).limits).toEqual({
+      memory: "256Mi",
+      cpu: "500m",
+    });
+  });
+
+  test("equal shares round down, so the pods never ask more than the catalog total", () => {
+    const total = { requestMilliCpu: 50, requestMemoryMiB: 160, limitMemoryMiB: 384, limitMilliCpu: 100 };
+    const third = shareOf(total, 3);
+    expect(third).toEqual({ requestMilliCpu: 16, requestMemoryMiB: 53, limitMemoryMiB: 128, limitMilliCpu: 33 });
+    expect(third.requestMemoryMiB * 3).toBeLessThanOrEqual(total.requestMemoryMiB);
+  });
+
+  test("fails when the number of pods is not a whole number of 1 or more", () => {
+    expect(() => shareOf({ requestMilliCpu: 1, requestMemoryMiB: 1, limitMemoryMiB: 1 }, 0)).toThrow(
+      "shareOf: parts must be a whole number of pods (1 or more), got 0",
+    );
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * The platform stack: one snapshot of the default lab, plus named assertions on what matters
+ * (pinned versions, install order, no secret in the synthesized JSON). The tables are meant to
+ * grow: each app added to the platform adds its row.
+ */
+import { Testing, type TerraformStack } from "cdktf";
+import type { IConstruct } from "constructs";
+import { buildLab } from "../../stacks/lab";
+import { buildPlatformBase, defaultCertificateNames, longhornBackupTarget, servingDomain } from "../../stacks/platform/base";
+import { labWith, loadLab, synthJson, validLab } from "../helpers";
+import { clusterStack, helmRelease, helmValues, releaseAddress, releaseDependsOn, resourcesOf, type Json } from "../support/terraform";
+
+const ACME = { email: "admin@example.org", publicDomain: "lab.example.org", dnsProvider: "cloudflare", staging: false };
+
+function platform(lab = loadLab()): TerraformStack {
+  return buildLab(Testing.app(), lab).platform;
+}
+
+const json = synthJson(platform());
+
+test("snapshot of the default lab's platform stack", () => {
+  expect(json).toMatchSnapshot();
+});
+
+/** [release, chart, repository (undefined = a chart of this repo), version] */
+const PINNED: [string, string, string | undefined, string][] = [
+  ["metallb", "metallb", "https://metallb.github.io/metallb", "0.16.1"],
+  ["metallb-config", "metallb-config", undefined, "1.0.0"],
+  ["cert-manager", "cert-manager", "oci://quay.io/jetstack/charts", "v1.21.1"],
+  ["cluster-issuers", "cluster-issuers", undefined, "1.0.0"],
+  ["traefik", "traefik", "https://traefik.github.io/charts", "41.3.0"],
+  ["traefik-dashboard-auth", "traefik-basic-auth", undefined, "1.0.0"],
+  ["longhorn", "longhorn", "https://charts.longhorn.io", "1.12.1"],
+  ["longhorn-recurring-jobs", "longhorn-recurring-jobs", undefined, "1.0.0"],
+  ["longhorn-ui-auth", "traefik-basic-auth", undefined, "1.0.0"],
+];
+
+describe("pinned charts", () => {
+  test.each(PINNED)("%s: %s from %s at %s", (name, chart, repository, version) => {
+    const release = helmRelease(json, name);
+    expect(release.version).toBe(version);
+    if (repository === undefined) {
+      expect(release.repository).toBeUndefined();
+      expect(release.chart).toMatch(/^assets\/[A-Za-z0-9_-]+\/[0-9A-F]{32}$/); // relative, copied into cdktf.out
+    } else {
+      expect(release).toMatchObject({ chart, repository });
+    }
+  });
+
+  test("every release waits for readiness and rolls back a failed install", () => {
+    for (const r of Object.values(resourcesOf(json, "helm_release"))) {
+      expect([r.name, r.wait, r.atomic]).toEqual([r.name, true, true]);
+    }
+  });
+});
+
+/** [release, releases it must wait for]: CRDs before their custom resources, MetalLB before any LoadBalancer. */
+const ORDER: [string, string[]][] = [
+  ["metallb-config", ["metallb"]],
+  ["cluster-issuers", ["cert-manager"]],
+  ["traefik", ["metallb", "metallb-config", "cluster-issuers"]],
+  ["traefik-dashboard-auth", ["traefik"]],
+  ["longhorn-recurring-jobs", ["longhorn"]],
+  ["longhorn-ui-auth", ["traefik"]],
+];
+
+describe("install order in depends_on", () => {
+  test.each(ORDER)("%s waits for %j", (name, before) => {
+    const deps = releaseDependsOn(json, name);
+    for (const b of before) expect(deps).toContain(releaseAddress(json, b));
+  });
+
+  test("the lab CA Secret waits for cert-manager's namespace, and the issuers for the Secret", () => {
+    const [caId] = Object.keys(resourcesOf(json, "kubernetes_secret_v1")).filter((id) => id.startsWith("lab-ca"));
+    expect(resourcesOf(json, "kubernetes_secret_v1")[caId].depends_on).toEqual([releaseAddress(json, "cert-manager")]);
+    expect(releaseDependsOn(json, "cluster-issuers")).toContain(`kubernetes_secret_v1.${caId}`);
+  });
+
+  test("every release that asks MetalLB for an address waits for the pools", () => {
+    const claimers = Object.values(resourcesOf(json, "helm_release")).filter((r) => r.values[0].includes("metallb.io/loadBalancerIPs"));
+    expect(claimers.length).toBeGreaterThan(0);
+    for (const r of claimers) expect(releaseDependsOn(json, r.name)).toContain(releaseAddress(json, "metallb-config"));
+  });
+
+  test("every Ingress waits for Traefik (its class and the middleware CRDs)", () => {
+    const ingresses = Object.values(resourcesOf(json, "kubernetes_ingress_v1"));
+    expect(ingresses.length).toBeGreaterThan(0);
+    for (const i of ingresses) expect(i.depends_on).toContain(releaseAddress(json, "traefik"));
+  });
+});
+
+describe("addresses, names and storage from the config", () => {
+  const lab = loadLab();
+
+  test("Traefik claims loadBalancer.ingressIp, which the reserved pool holds", () => {
+    expect(helmValues(json, "traefik").service.annotations["metallb.io/loadBalancerIPs"]).toBe(lab.loadBalancer.ingressIp);
+    const reserved = helmValues(json, "metallb-config").pools.find((p: Json) => p.name === "lab-reserved");
+    expect(reserved.addresses).toEqual([lab.loadBalancer.ingressIp, lab.loadBalancer.dnsIp, lab.loadBalancer.gitSshIp].map((ip) => `${ip}/32`));
+  });
+
+  test("the default certificate names the domain, its wildcard and every app (home.arpa is a public suffix)", () => {
+    const certificate = helmValues(json, "cluster-issuers").certificate;
+    expect(certificate.issuerName).toBe("lab-ca");
+    expect(certificate.dnsNames).toEqual(expect.arrayContaining(["*.home.arpa", "home.arpa", "traefik.home.arpa", "longhorn.home.arpa"]));
+    expect(helmValues(json, "traefik").tlsStore.default.defaultCertificate.secretName).toBe(certificate.secretName);
+  });
+
+  test("Longhorn backs up to the Pi's NFS export and keeps the configured replicas", () => {
+    expect(helmValues(json, "longhorn").defaultBackupStore.backupTarget).toBe("nfs://192.168.1.5:/srv/homelab-backups/longhorn");
+    expect(helmValues(json, "longhorn").persistence.defaultClassReplicaCount).toBe(lab.platform.longhorn.replicaCount);
+  });
+
+  test("urls lists the web UIs; ui_credentials is sensitive; the CA certificate is a public output", () => {
+    expect(json.output.urls.value).toEqual(expect.objectContaining({ traefik: "https://traefik.home.arpa", longhorn: "https://longhorn.home.arpa" }));
+    expect(json.output.ui_credentials.sensitive).toBe(true);
+    expect(json.output.lab_ca_certificate.sensitive).toBeUndefined();
+    expect(json.output.lab_ca_certificate.value).toMatch(/^\$\{tls_self_signed_cert\.[^}]+\.cert_pem\}$/);
+  });
+});
+
+describe("no secret in the synthesized JSON", () => {
+  const text = JSON.stringify(json);
+
+  test("no PEM block, no password-looking literal", () => {
+    expect(text).not.toMatch(/-----BEGIN/);
+    const literals: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${path}[${i}]`));
+      else if (node && typeof node === "object") for (const [k, v] of Object.entries(node)) walk(v, `${path}.${k}`);
+      else if (typeof node === "string" && /(password|passwd|token|private_key_pem|tls\.key|users)$/i.test(path) && !node.includes("${")) {
+        literals.push(path);
+      }
+    };
+    walk(json.resource, "resource");
+    expect(literals).toEqual([]);
+  });
+
+  test("every Secret's data is a Terraform reference (kept in state, not in the JSON)", () => {
+    for (const [id, secret] of Object.entries(resourcesOf(json, "kubernetes_secret_v1"))) {
+      for (const [key, value] of Object.entries(secret.data as Record<string, string>)) {
+        expect([id, key, value.includes("${")]).toEqual([id, key, true]);
+      }
+    }
+  });
+
+  test("sensitive chart values are passed by reference", () => {
+    for (const r of Object.values(resourcesOf(json, "helm_release"))) {
+      for (const s of r.set_sensitive ?? []) expect(s.value).toMatch(/\$\{/);
+    }
+  });
+});
+
+describe("Let's Encrypt lab", () => {
+  const acmeLab = validLab(labWith({ "platform.tls.acme": ACME }));
+  const acme = synthJson(platform(acmeLab));
+
+  test("serves apps under the public domain with a Let's Encrypt wildcard", () => {
+    expect(servingDomain(acmeLab)).toBe("lab.example.org");
+    expect(defaultCertificateNames(acmeLab)).toEqual(["*.lab.example.org", "lab.example.org"]);
+    const values = helmValues(acme, "cluster-issuers");
+    expect(values.certificate.issuerName).toBe("letsencrypt");
+    expect(values.acme.server).toBe("https://acme-v02.api.letsencrypt.org/directory");
+    expect(helmValues(acme, "traefik").ingressRoute.dashboard.matchRule).toBe("Host(`traefik.lab.example.org`)");
+  });
+
+  test("the Cloudflare token is a sensitive variable (TF_VAR_cloudflare_api_token), only in acme mode", () => {
+    expect(acme.variable.cloudflare_api_token).toMatchObject({ type: "string", sensitive: true, nullable: false });
+    expect(json.variable).toBeUndefined();
+  });
+});
+
+describe("lab without a Raspberry Pi", () => {
+  test("Longhorn has no backup target and no backup job", () => {
+    const noPi = validLab(labWith({ raspberryPi: undefined }));
+    expect(longhornBackupTarget(noPi)).toBeUndefined();
+    const j = synthJson(platform(noPi));
+    expect(helmValues(j, "longhorn").defaultBackupStore).toBeUndefined();
+    expect(helmValues(j, "longhorn-recurring-jobs").jobs.map((x: Json) => x.task)).toEqual(["snapshot"]);
+  });
+});
+
+describe("the PlatformBase contract handed to the apps", () => {
+  test("names the releases apps must wait for", () => {
+    const stack = clusterStack();
+    const base = buildPlatformBase(stack, loadLab());
+    const paths = (deps: unknown[]) => deps.map((d) => (d as IConstruct).node.path);
+    expect(paths(base.loadBalancerReady)).toEqual(["test/metallb/release/release", "test/metallb/config/release"]);
+    expect(paths(base.storageReady)).toEqual(["test/longhorn/release/release", "test/longhorn/recurring-jobs/release"]);
+    expect(paths(base.ingressReady)).toEqual(["test/traefik/release/release", "test/cluster-issuers/release/release"]);
+    expect(base.storageClassName).toBe("longhorn");
+  });
+});
