@@ -438,6 +438,9 @@ export const survivesNodeLoss: Rule = (lab) => {
   if (lab.k3s.servers.length < 2) return [];
   const problems: Problem[] = [];
   const degradedBy: string[] = [];
+  // When the platform does not even fit the whole cluster, platformFitsCluster says so once.
+  const whole = clusterCapacity(lab);
+  const fitsWhole = whole.requests.memoryMiB <= whole.allocatable.memoryMiB && whole.requests.milliCpu <= whole.allocatable.milliCpu;
   for (const loss of nMinusOne(lab)) {
     if (loss.lostServers.length === 0) continue;
     const lostText = `if ${loss.node} goes down (with ${loss.lostServers.join(", ")})`;
@@ -452,7 +455,7 @@ export const survivesNodeLoss: Rule = (lab) => {
         ),
       );
     }
-    if (loss.survivingServers.length > 0 && !loss.capacity.fits) {
+    if (fitsWhole && loss.survivingServers.length > 0 && !loss.capacity.fits) {
       const survivingPaths = lab.k3s.servers.flatMap((s, i) => (s.proxmoxNode === loss.node ? [] : [`k3s.servers[${i}]`]));
       const { requests, allocatable: free } = loss.capacity;
       const short: string[] = [];
