@@ -456,21 +456,26 @@ export const survivesNodeLoss: Rule = (lab) => {
       );
     }
     if (fitsWhole && loss.survivingServers.length > 0 && !loss.capacity.fits) {
-      const survivingPaths = lab.k3s.servers.flatMap((s, i) => (s.proxmoxNode === loss.node ? [] : [`k3s.servers[${i}]`]));
       const { requests, allocatable: free } = loss.capacity;
       const short: string[] = [];
+      const fields: string[] = [];
       if (requests.memoryMiB > free.memoryMiB) {
         short.push(`${requests.memoryMiB} MiB requested for ${free.memoryMiB} MiB allocatable (short ${requests.memoryMiB - free.memoryMiB} MiB)`);
+        fields.push("memoryMiB");
       }
       if (requests.milliCpu > free.milliCpu) {
         short.push(`${requests.milliCpu}m CPU requested for ${free.milliCpu}m allocatable (short ${requests.milliCpu - free.milliCpu}m)`);
+        fields.push("cores");
       }
+      const survivingPaths = lab.k3s.servers.flatMap((s, i) =>
+        s.proxmoxNode === loss.node ? [] : fields.map((f) => `k3s.servers[${i}].${f}`),
+      );
       problems.push(
         error(
-          survivingPaths.map((p) => `${p}.memoryMiB`).join(", "),
+          survivingPaths.join(", "),
           `${lostText}, ${loss.survivingServers.join(" + ")} cannot hold the platform: ${short.join("; ")} ` +
             `(allocatable = VM minus k3s.systemReserveMiB / systemReserveMilliCpu): give the surviving servers that much more ` +
-            `memoryMiB / cores, or disable apps under platform.apps`,
+            `${fields.join(" and ")}, or disable apps under platform.apps`,
         ),
       );
     }
