@@ -3,15 +3,8 @@
  * Each rule returns problems that name the config path(s) involved and say how to fix them.
  * Errors stop synth; warnings are printed and synth goes on.
  */
-import {
-  clusterCapacity,
-  hostUsage,
-  MILLICPU_PER_CORE,
-  nMinusOne,
-  platformDemand,
-} from "../doctor/capacity";
+import { clusterCapacity, hostUsage, MILLICPU_PER_CORE, nMinusOne, platformDemand } from "../doctor/capacity";
 import { exposedHosts } from "./apps";
-import type { LabConfig } from "./schema";
 import {
   cidrContains,
   ipToInt,
@@ -22,6 +15,7 @@ import {
   rangesOverlap,
   type IpRange,
 } from "./ipv4";
+import type { LabConfig } from "./schema";
 
 export type Severity = "error" | "warning";
 
@@ -33,7 +27,6 @@ export interface Problem {
 }
 
 export type Rule = (lab: LabConfig) => Problem[];
-
 
 /** Every static address of the lab with its owner, in config order. */
 export interface StaticAddress {
@@ -334,7 +327,9 @@ export const webHostnamesAreUnique: Rule = (lab) => {
   const problems: Problem[] = [];
   for (const host of exposedHosts(lab)) {
     const first = seen.get(host.fqdn);
-    if (first) {
+    if (first === undefined) {
+      seen.set(host.fqdn, host.component);
+    } else if (host.component in lab.platform.apps) {
       problems.push(
         error(
           `platform.apps.${host.component}.hostname`,
@@ -342,7 +337,14 @@ export const webHostnamesAreUnique: Rule = (lab) => {
         ),
       );
     } else {
-      seen.set(host.fqdn, host.component);
+      // Traefik's and Longhorn's names are fixed: only the API's can move.
+      problems.push(
+        error(
+          "k3s.apiHostname",
+          `${host.fqdn} is used by both the Kubernetes API and ${host.component}, whose name is fixed: ` +
+            `choose another k3s.apiHostname`,
+        ),
+      );
     }
   }
   return problems;
@@ -359,7 +361,6 @@ export const platformFitsCluster: Rule = (lab) => {
   const c = clusterCapacity(lab);
   const problems: Problem[] = [];
   const check = (
-    what: string,
     requests: number,
     reserve: number,
     vms: number,
@@ -371,15 +372,15 @@ export const platformFitsCluster: Rule = (lab) => {
     problems.push(
       error(
         `k3s.servers, ${reservePath}`,
-        `the platform requests ${show(requests)} of ${what} (DaemonSets counted once per server) and ${c.servers} server(s) ` +
+        `the platform requests ${show(requests)} (DaemonSets counted once per server) and ${c.servers} server(s) ` +
           `keep ${show(reserve)} for the system (${reservePath} × ${c.servers}): ${show(requests + reserve)}, ` +
           `but the VMs have ${show(vms)} in total: add ${show(requests + reserve - vms)} across k3s.servers[].${fieldPath}, ` +
           `or disable apps under platform.apps`,
       ),
     );
   };
-  check("memory", c.requests.memoryMiB, c.systemReserve.memoryMiB, c.vms.memoryMiB, mib, "k3s.systemReserveMiB", "memoryMiB");
-  check("CPU", c.requests.milliCpu, c.systemReserve.milliCpu, c.vms.milliCpu, mcpu, "k3s.systemReserveMilliCpu", "cores");
+  check(c.requests.memoryMiB, c.systemReserve.memoryMiB, c.vms.memoryMiB, mib, "k3s.systemReserveMiB", "memoryMiB");
+  check(c.requests.milliCpu, c.systemReserve.milliCpu, c.vms.milliCpu, mcpu, "k3s.systemReserveMilliCpu", "cores");
   return problems;
 };
 

@@ -128,6 +128,13 @@ describe("webHostnamesAreUnique", () => {
     expect(problem.message).toContain("traefik.home.arpa is used by both traefik and argocd");
   });
 
+  test("fails when the API takes a fixed app name, pointing at k3s.apiHostname", () => {
+    const [problem, ...rest] = webHostnamesAreUnique(typed({ "k3s.apiHostname": "longhorn" }));
+    expect(rest).toEqual([]);
+    expect(problem.path).toBe("k3s.apiHostname");
+    expect(problem.message).toContain("longhorn.home.arpa is used by both the Kubernetes API and longhorn");
+  });
+
   test("a disabled app frees its name", () => {
     expect(
       webHostnamesAreUnique(typed({ "platform.apps.gitea.enabled": false, "platform.apps.argocd.hostname": "gitea" })),
