@@ -439,6 +439,7 @@ export const survivesNodeLoss: Rule = (lab) => {
   if (lab.k3s.servers.length < 2) return [];
   const problems: Problem[] = [];
   const degradedBy: string[] = [];
+  let fewestSurvivors = Infinity;
   // When the platform does not even fit the whole cluster, platformFitsCluster says so once.
   const whole = clusterCapacity(lab);
   const fitsWhole = whole.requests.memoryMiB <= whole.allocatable.memoryMiB && whole.requests.milliCpu <= whole.allocatable.milliCpu;
@@ -480,16 +481,20 @@ export const survivesNodeLoss: Rule = (lab) => {
         ),
       );
     }
+    fewestSurvivors = Math.min(fewestSurvivors, loss.survivingServers.length);
     if (!loss.longhorn.fullyReplicated) degradedBy.push(loss.node);
   }
   if (degradedBy.length > 0) {
     const r = lab.platform.longhorn.replicaCount;
+    const fix =
+      fewestSurvivors > 0
+        ? `lower it to ${fewestSurvivors} to keep every volume fully replicated through any one node's loss`
+        : "spread the servers over more nodes";
     problems.push(
       warning(
         "platform.longhorn.replicaCount",
         `${r} Longhorn replicas on ${lab.k3s.servers.length} servers: if ${degradedBy.join(" or ")} goes down, volumes run ` +
-          `degraded (data served, one replica missing) until the node returns; lower it to ${r - 1} to keep every volume ` +
-          `fully replicated through one node's loss`,
+          `degraded (data served, replicas missing) until the node returns; ${fix}`,
       ),
     );
   }
