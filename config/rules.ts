@@ -3,7 +3,8 @@
  * Each rule returns problems that name the config path(s) involved and say how to fix them.
  * Errors stop synth; warnings are printed and synth goes on.
  */
-import type { LabConfig } from "./schema";
+import { clusterCapacity, hostUsage, MILLICPU_PER_CORE, nMinusOne, platformDemand } from "../doctor/capacity";
+import { exposedHosts } from "./apps";
 import {
   cidrContains,
   ipToInt,
@@ -14,6 +15,7 @@ import {
   rangesOverlap,
   type IpRange,
 } from "./ipv4";
+import type { LabConfig } from "./schema";
 
 export type Severity = "error" | "warning";
 
@@ -25,8 +27,6 @@ export interface Problem {
 }
 
 export type Rule = (lab: LabConfig) => Problem[];
-
-const MIB_PER_GIB = 1024;
 
 /** Every static address of the lab with its owner, in config order. */
 export interface StaticAddress {
@@ -78,7 +78,10 @@ export const rangesAreOrdered: Rule = (lab) => {
   return problems;
 };
 
-/** Every static address, both ranges and the DNS servers are usable hosts of the LAN. */
+/**
+ * Every static address and both ranges are usable hosts of the LAN. `network.dnsServers` is not
+ * checked: a public resolver outside the LAN is a fine choice there.
+ */
 export const addressesInsideLan: Rule = (lab) => {
   const lan = parseCidr(lab.network.cidr);
   const problems: Problem[] = [];
@@ -217,18 +220,32 @@ export const serversOnKnownNodes: Rule = (lab) => {
   );
 };
 
-/** etcd needs a majority: 3 or 5 servers; 2 is worse than 1 (either loss stops the cluster). */
+/**
+ * etcd needs a majority of its members: 3 servers survive one failure, 5 survive two. An even
+ * count adds a member without adding a tolerated failure (2 is worse than 1: either loss stops the
+ * API), so it is refused. A single server works but is not highly available: a warning.
+ */
 export const etcdQuorum: Rule = (lab) => {
   const count = lab.k3s.servers.length;
   if (count === 1) {
-    return [warning("k3s.servers", "a single K3s server is not highly available: add two more for an HA control plane")];
+    return [
+      warning(
+        "k3s.servers",
+        "a single K3s server: the lab works, but it is not highly available (its host's reboot stops the cluster); " +
+          "add two more servers, one per Proxmox node, for an HA control plane",
+      ),
+    ];
   }
   if (count % 2 === 0) {
+    const majority = count / 2 + 1;
+    const tolerated = count - majority;
     return [
       error(
         "k3s.servers",
-        `${count} K3s servers: etcd needs a majority (${count / 2 + 1} of ${count}) to keep working, so ${count} servers ` +
-          `survive no more failures than ${count - 1}; use an odd number (3 for this lab)`,
+        `${count} K3s servers: etcd needs a majority (${majority} of ${count}) to keep the API running, so ${count} servers ` +
+          `tolerate ${tolerated} failure${tolerated === 1 ? "" : "s"}, no more than ${count - 1} would` +
+          (count === 2 ? " (with 2, losing either one stops the cluster)" : "") +
+          `: use an odd number of servers (3 for this lab)`,
       ),
     ];
   }
@@ -254,39 +271,278 @@ export const serversSpreadAcrossNodes: Rule = (lab) => {
   return problems;
 };
 
-/** Each node's VMs fit in its RAM minus the host reserve, and its vCPUs within threads × overcommit. */
+/**
+ * Each node's VMs fit in its RAM minus the host reserve, their vCPUs within threads × overcommit,
+ * and no single VM has more vCPUs than the host has threads.
+ */
 export const vmsFitTheirHosts: Rule = (lab) => {
   const problems: Problem[] = [];
-  lab.proxmox.nodes.forEach((node, n) => {
+  for (const host of hostUsage(lab)) {
+    const node = lab.proxmox.nodes[host.index];
     const vms = lab.k3s.servers.map((s, i) => ({ s, i })).filter(({ s }) => s.proxmoxNode === node.name);
-    if (vms.length === 0) return;
-    const availableMiB = node.memoryGiB * MIB_PER_GIB - lab.proxmox.hostReserveMiB;
-    const askedMiB = vms.reduce((sum, { s }) => sum + s.memoryMiB, 0);
-    if (askedMiB > availableMiB) {
+    if (vms.length === 0) continue;
+    const who = `${vms.map(({ s }) => s.name).join(" + ")} ${vms.length > 1 ? "ask" : "asks"}`;
+    if (host.vmMemoryMiB > host.availableMiB) {
       problems.push(
         error(
           vms.map(({ i }) => `k3s.servers[${i}].memoryMiB`).join(", "),
-          `${vms.map(({ s }) => s.name).join(" + ")} ask ${askedMiB} MiB on ${node.name}, which has ${node.memoryGiB} GiB ` +
-            `(${node.memoryGiB * MIB_PER_GIB} MiB) minus ${lab.proxmox.hostReserveMiB} MiB kept for Proxmox ` +
-            `(proxmox.hostReserveMiB) = ${availableMiB} MiB: lower memoryMiB to at most ${availableMiB} MiB in total ` +
-            `(proxmox.nodes[${n}].memoryGiB if the host has more RAM)`,
+          `${who} ${host.vmMemoryMiB} MiB on ${node.name}, which has ${node.memoryGiB} GiB (${host.memoryMiB} MiB) ` +
+            `minus ${lab.proxmox.hostReserveMiB} MiB kept for Proxmox (proxmox.hostReserveMiB) = ${host.availableMiB} MiB: ` +
+            `lower memoryMiB to at most ${Math.max(0, host.availableMiB)} MiB in total on this node ` +
+            `(or correct proxmox.nodes[${host.index}].memoryGiB if the host has more RAM)`,
         ),
       );
     }
-    const vcpuLimit = Math.floor(node.threads * lab.proxmox.cpuOvercommit);
-    const vcpus = vms.reduce((sum, { s }) => sum + s.cores, 0);
-    if (vcpus > vcpuLimit) {
+    for (const { s, i } of vms) {
+      // Proxmox refuses to start a VM with more vCPUs than the host has threads, whatever the overcommit.
+      if (s.cores > node.threads) {
+        problems.push(
+          error(
+            `k3s.servers[${i}].cores`,
+            `${s.name} asks ${s.cores} vCPUs but ${node.name} has ${node.threads} hardware threads ` +
+              `(proxmox.nodes[${host.index}].threads), and Proxmox does not start a VM with more: ` +
+              `lower cores to at most ${node.threads}`,
+          ),
+        );
+      }
+    }
+    if (host.vcpus > host.vcpuLimit) {
       problems.push(
         error(
           vms.map(({ i }) => `k3s.servers[${i}].cores`).join(", "),
-          `${vms.map(({ s }) => s.name).join(" + ")} ask ${vcpus} vCPUs on ${node.name}, which allows ${vcpuLimit} ` +
-            `(${node.threads} threads × proxmox.cpuOvercommit ${lab.proxmox.cpuOvercommit}): lower cores`,
+          `${who} ${host.vcpus} vCPUs on ${node.name}, which allows ${host.vcpuLimit} ` +
+            `(${node.threads} threads × proxmox.cpuOvercommit ${lab.proxmox.cpuOvercommit}): lower cores to ` +
+            `${host.vcpuLimit} in total on this node, or raise proxmox.cpuOvercommit knowingly`,
+        ),
+      );
+    }
+  }
+  return problems;
+};
+
+/** Every app name is served once: two apps on one name, or an app on the API's name, fight over one DNS rewrite. */
+export const webHostnamesAreUnique: Rule = (lab) => {
+  const apiName = `${lab.k3s.apiHostname}.${lab.network.domain}`;
+  const seen = new Map<string, string>([[apiName, "the Kubernetes API (k3s.apiHostname)"]]);
+  const problems: Problem[] = [];
+  for (const host of exposedHosts(lab)) {
+    const first = seen.get(host.fqdn);
+    if (first === undefined) {
+      seen.set(host.fqdn, host.component);
+    } else if (host.component in lab.platform.apps) {
+      problems.push(
+        error(
+          `platform.apps.${host.component}.hostname`,
+          `${host.fqdn} is used by both ${first} and ${host.component}: give ${host.component} another hostname`,
+        ),
+      );
+    } else {
+      // Traefik's and Longhorn's names are fixed: only the API's can move.
+      problems.push(
+        error(
+          "k3s.apiHostname",
+          `${host.fqdn} is used by both the Kubernetes API and ${host.component}, whose name is fixed: ` +
+            `choose another k3s.apiHostname`,
+        ),
+      );
+    }
+  }
+  return problems;
+};
+
+const mib = (n: number) => `${n} MiB`;
+const mcpu = (n: number) => `${n}m CPU`;
+
+/**
+ * The platform's requests (DaemonSets once per server) plus every server's system reserve fit the
+ * VMs' memory and cores. If not, pods stay Pending from the first deploy.
+ */
+export const platformFitsCluster: Rule = (lab) => {
+  const c = clusterCapacity(lab);
+  const problems: Problem[] = [];
+  const check = (
+    requests: number,
+    reserve: number,
+    vms: number,
+    show: (n: number) => string,
+    reservePath: string,
+    fieldPath: string,
+  ) => {
+    if (requests + reserve <= vms) return;
+    problems.push(
+      error(
+        `k3s.servers, ${reservePath}`,
+        `the platform requests ${show(requests)} (DaemonSets counted once per server) and ${c.servers} server(s) ` +
+          `keep ${show(reserve)} for the system (${reservePath} × ${c.servers}): ${show(requests + reserve)}, ` +
+          `but the VMs have ${show(vms)} in total: add ${show(requests + reserve - vms)} across k3s.servers[].${fieldPath}, ` +
+          `or disable apps under platform.apps`,
+      ),
+    );
+  };
+  check(c.requests.memoryMiB, c.systemReserve.memoryMiB, c.vms.memoryMiB, mib, "k3s.systemReserveMiB", "memoryMiB");
+  check(c.requests.milliCpu, c.systemReserve.milliCpu, c.vms.milliCpu, mcpu, "k3s.systemReserveMilliCpu", "cores");
+  return problems;
+};
+
+/** Every server holds its system reserve plus the DaemonSets that run on every server. */
+export const daemonSetsFitEachServer: Rule = (lab) => {
+  const { perServer } = platformDemand(lab);
+  const problems: Problem[] = [];
+  lab.k3s.servers.forEach((s, i) => {
+    const needMiB = lab.k3s.systemReserveMiB + perServer.memoryMiB;
+    if (s.memoryMiB < needMiB) {
+      problems.push(
+        error(
+          `k3s.servers[${i}].memoryMiB`,
+          `${s.name} has ${s.memoryMiB} MiB but every server needs ${needMiB} MiB before any app ` +
+            `(k3s.systemReserveMiB ${lab.k3s.systemReserveMiB} + ${perServer.memoryMiB} MiB of DaemonSets): ` +
+            `raise memoryMiB to at least ${needMiB}`,
+        ),
+      );
+    }
+    const needMilli = lab.k3s.systemReserveMilliCpu + perServer.milliCpu;
+    if (s.cores * MILLICPU_PER_CORE < needMilli) {
+      problems.push(
+        error(
+          `k3s.servers[${i}].cores`,
+          `${s.name} has ${s.cores} core(s) but every server needs ${needMilli}m CPU before any app ` +
+            `(k3s.systemReserveMilliCpu ${lab.k3s.systemReserveMilliCpu} + ${perServer.milliCpu}m of DaemonSets): ` +
+            `raise cores to at least ${Math.ceil(needMilli / MILLICPU_PER_CORE)}`,
         ),
       );
     }
   });
   return problems;
 };
+
+/** Longhorn places each replica on a different server: more replicas than servers never fit. */
+export const longhornReplicasFitServers: Rule = (lab) => {
+  const replicas = lab.platform.longhorn.replicaCount;
+  const servers = lab.k3s.servers.length;
+  if (replicas <= servers) return [];
+  return [
+    error(
+      "platform.longhorn.replicaCount",
+      `${replicas} Longhorn replicas need ${replicas} servers, the lab has ${servers}: every volume would stay degraded ` +
+        `for good; lower platform.longhorn.replicaCount to ${servers} or add servers`,
+    ),
+  ];
+};
+
+/**
+ * The n−1 check: for each Proxmox node, its loss must leave etcd a majority and leave the surviving
+ * servers room for every request (errors: the API stops or pods stay Pending). Longhorn volumes
+ * with fewer servers than replicas keep working, degraded until the node returns: a warning, since
+ * a lab may choose 3 replicas knowingly. A single-server lab is not HA by design (etcdQuorum warns).
+ */
+export const survivesNodeLoss: Rule = (lab) => {
+  if (lab.k3s.servers.length < 2) return [];
+  const problems: Problem[] = [];
+  const degradedBy: string[] = [];
+  let fewestSurvivors = Infinity;
+  // When the platform does not even fit the whole cluster, platformFitsCluster says so once.
+  const whole = clusterCapacity(lab);
+  const fitsWhole = whole.requests.memoryMiB <= whole.allocatable.memoryMiB && whole.requests.milliCpu <= whole.allocatable.milliCpu;
+  for (const loss of nMinusOne(lab)) {
+    if (loss.lostServers.length === 0) continue;
+    const lostText = `if ${loss.node} goes down (with ${loss.lostServers.join(", ")})`;
+    const lostPaths = lab.k3s.servers.flatMap((s, i) => (s.proxmoxNode === loss.node ? [`k3s.servers[${i}].proxmoxNode`] : []));
+    if (!loss.etcd.kept) {
+      problems.push(
+        error(
+          lostPaths.join(", "),
+          `${lostText}, etcd keeps ${loss.etcd.surviving} of ${loss.etcd.members} members and needs ${loss.etcd.majority}: ` +
+            `the Kubernetes API stops; spread the servers so that no Proxmox node holds more than ` +
+            `${loss.etcd.members - loss.etcd.majority} of them`,
+        ),
+      );
+    }
+    if (fitsWhole && loss.survivingServers.length > 0 && !loss.capacity.fits) {
+      const { requests, allocatable: free } = loss.capacity;
+      const short: string[] = [];
+      const fields: string[] = [];
+      if (requests.memoryMiB > free.memoryMiB) {
+        short.push(`${requests.memoryMiB} MiB requested for ${free.memoryMiB} MiB allocatable (short ${requests.memoryMiB - free.memoryMiB} MiB)`);
+        fields.push("memoryMiB");
+      }
+      if (requests.milliCpu > free.milliCpu) {
+        short.push(`${requests.milliCpu}m CPU requested for ${free.milliCpu}m allocatable (short ${requests.milliCpu - free.milliCpu}m)`);
+        fields.push("cores");
+      }
+      const survivingPaths = lab.k3s.servers.flatMap((s, i) =>
+        s.proxmoxNode === loss.node ? [] : fields.map((f) => `k3s.servers[${i}].${f}`),
+      );
+      problems.push(
+        error(
+          survivingPaths.join(", "),
+          `${lostText}, ${loss.survivingServers.join(" + ")} cannot hold the platform: ${short.join("; ")} ` +
+            `(allocatable = VM minus k3s.systemReserveMiB / systemReserveMilliCpu): give the surviving servers that much more ` +
+            `${fields.join(" and ")}, or disable apps under platform.apps`,
+        ),
+      );
+    }
+    fewestSurvivors = Math.min(fewestSurvivors, loss.survivingServers.length);
+    if (!loss.longhorn.fullyReplicated) degradedBy.push(loss.node);
+  }
+  if (degradedBy.length > 0) {
+    const r = lab.platform.longhorn.replicaCount;
+    const fix =
+      fewestSurvivors > 0
+        ? `lower it to ${fewestSurvivors} to keep every volume fully replicated through any one node's loss`
+        : "spread the servers over more nodes";
+    problems.push(
+      warning(
+        "platform.longhorn.replicaCount",
+        `${r} Longhorn replicas on ${lab.k3s.servers.length} servers: if ${degradedBy.join(" or ")} goes down, volumes run ` +
+          `degraded (data served, replicas missing) until the node returns; ${fix}`,
+      ),
+    );
+  }
+  return problems;
+};
+
+/** Corosync needs a majority of Proxmox nodes: with 2, losing either freezes the cluster's config. */
+export const proxmoxKeepsQuorum: Rule = (lab) => {
+  const nodes = lab.proxmox.nodes.length;
+  if (nodes !== 2) return [];
+  return [
+    warning(
+      "proxmox.nodes",
+      "2 Proxmox nodes: if one is down, the other loses corosync quorum; its VMs keep running but cannot be started, " +
+        "stopped or changed until it returns; add a third node or a corosync QDevice",
+    ),
+  ];
+};
+
+/** The VMs must resolve names before the cluster (and AdGuard in it) is up. */
+export const vmDnsOutsideCluster: Rule = (lab) => {
+  const i = lab.network.dnsServers.indexOf(lab.loadBalancer.dnsIp);
+  if (i < 0) return [];
+  return [
+    warning(
+      `network.dnsServers[${i}]`,
+      `${lab.loadBalancer.dnsIp} is AdGuard Home in the cluster (loadBalancer.dnsIp): the VMs would resolve through the ` +
+        `cluster they run, so no DNS at first boot or when the cluster is down; list the ISP box or a public resolver instead`,
+    ),
+  ];
+};
+
+/** The comment of the example key shipped in homelab.yaml: it has no private half anywhere. */
+export const EXAMPLE_KEY_COMMENT = "example-key-replace-me";
+
+/** The shipped example key grants nobody access: with only it, nobody can log in to the VMs. */
+export const sshKeysAreYours: Rule = (lab) =>
+  lab.vm.sshPublicKeys.flatMap((key, i) =>
+    key.trimEnd().endsWith(EXAMPLE_KEY_COMMENT)
+      ? [
+          warning(
+            `vm.sshPublicKeys[${i}]`,
+            `this is the example key shipped with homelab.yaml (comment "${EXAMPLE_KEY_COMMENT}"), whose private half ` +
+              `nobody has: replace it with your own public key (cat ~/.ssh/id_ed25519.pub)`,
+          ),
+        ]
+      : [],
+  );
 
 /** Rules every synth runs, in the order problems are printed. */
 export const RULES: readonly Rule[] = [
@@ -300,7 +556,20 @@ export const RULES: readonly Rule[] = [
   etcdQuorum,
   serversSpreadAcrossNodes,
   vmsFitTheirHosts,
+  webHostnamesAreUnique,
+  platformFitsCluster,
+  daemonSetsFitEachServer,
+  longhornReplicasFitServers,
+  survivesNodeLoss,
+  proxmoxKeepsQuorum,
+  vmDnsOutsideCluster,
 ];
+
+/**
+ * What `npm run doctor` checks: every synth rule plus advice that concerns deploying rather than
+ * synthesizing (the example SSH key is fine for tests and synth, fatal for a real deploy).
+ */
+export const DOCTOR_RULES: readonly Rule[] = [...RULES, sshKeysAreYours];
 
 export function checkRules(lab: LabConfig, rules: readonly Rule[] = RULES): Problem[] {
   return rules.flatMap((rule) => rule(lab));

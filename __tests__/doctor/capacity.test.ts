@@ -1,0 +1,160 @@
+import { platformComponents } from "../../config/apps";
+import {
+  allocatable,
+  clusterCapacity,
+  hostUsage,
+  nMinusOne,
+  platformDemand,
+  requestsOn,
+  serverCapacity,
+} from "../../doctor/capacity";
+import { labSchema } from "../../config/schema";
+import { labWith, loadLab, validLab } from "../helpers";
+
+describe("capacity model", () => {
+  const lab = loadLab();
+
+  test("splits the platform's requests into shared ones and DaemonSets", () => {
+    const demand = platformDemand(lab);
+    const components = platformComponents(lab);
+    const sum = (perNode: boolean, key: "requestMemoryMiB" | "requestMilliCpu") =>
+      components.filter((c) => Boolean(c.perNode) === perNode).reduce((s, c) => s + c.resources[key], 0);
+    expect(demand.perServer).toEqual({ memoryMiB: sum(true, "requestMemoryMiB"), milliCpu: sum(true, "requestMilliCpu") });
+    expect(demand.shared).toEqual({ memoryMiB: sum(false, "requestMemoryMiB"), milliCpu: sum(false, "requestMilliCpu") });
+    // The default catalog, written out so that a catalog change shows up here.
+    expect(demand).toEqual({ shared: { memoryMiB: 1664, milliCpu: 800 }, perServer: { memoryMiB: 768, milliCpu: 450 } });
+  });
+
+  test("counts DaemonSets once per server", () => {
+    const demand = platformDemand(lab);
+    expect(requestsOn(demand, 3)).toEqual({ memoryMiB: 1664 + 3 * 768, milliCpu: 800 + 3 * 450 });
+    expect(requestsOn(demand, 0)).toEqual(demand.shared);
+  });
+
+  test("disabled apps ask nothing", () => {
+    const lean = validLab(
+      labWith({
+        "platform.apps.grafana.enabled": false,
+        "platform.apps.argocd.enabled": false,
+      }),
+    );
+    const full = platformDemand(lab);
+    const less = platformDemand(lean);
+    // grafana takes loki and the alloy DaemonSet with it.
+    expect(less.shared.memoryMiB).toBe(full.shared.memoryMiB - 192 - 256 - 512);
+    expect(less.perServer.memoryMiB).toBe(full.perServer.memoryMiB - 128);
+  });
+
+  test("a server's allocatable is its VM minus the system reserve, never negative", () => {
+    expect(allocatable(lab, lab.k3s.servers[2])).toEqual({ memoryMiB: 8192 - 1536, milliCpu: 4000 - 500 });
+    const starved = labSchema.parse(labWith({ "k3s.systemReserveMiB": 99999 }));
+    expect(allocatable(starved, starved.k3s.servers[0]).memoryMiB).toBe(0);
+  });
+
+  test("hosts: VM memory against RAM minus the host reserve, vCPUs against threads × overcommit", () => {
+    expect(hostUsage(lab).map((h) => [h.node, h.vmMemoryMiB, h.availableMiB, h.vcpus, h.vcpuLimit, h.servers])).toEqual([
+      ["pve-01", 12288, 16384 - 3072, 4, 16, ["k3s-master-1"]],
+      ["pve-02", 12288, 16384 - 3072, 4, 16, ["k3s-master-2"]],
+      ["pve-03", 8192, 12288 - 3072, 4, 8, ["k3s-master-3"]],
+    ]);
+  });
+
+  test("servers carry the DaemonSets", () => {
+    const servers = serverCapacity(lab);
+    expect(servers.map((s) => [s.name, s.proxmoxNode, s.allocatable.memoryMiB])).toEqual([
+      ["k3s-master-1", "pve-01", 10752],
+      ["k3s-master-2", "pve-02", 10752],
+      ["k3s-master-3", "pve-03", 6656],
+    ]);
+    expect(servers[0].daemonSets).toEqual({ memoryMiB: 768, milliCpu: 450 });
+  });
+
+  test("the cluster: VMs minus reserve against the platform's requests", () => {
+    expect(clusterCapacity(lab)).toEqual({
+      servers: 3,
+      vms: { memoryMiB: 32768, milliCpu: 12000 },
+      systemReserve: { memoryMiB: 4608, milliCpu: 1500 },
+      allocatable: { memoryMiB: 28160, milliCpu: 10500 },
+      requests: { memoryMiB: 3968, milliCpu: 2150 },
+    });
+  });
+});
+
+describe("n−1", () => {
+  test("the default lab survives the loss of any node", () => {
+    const losses = nMinusOne(loadLab());
+    expect(losses.map((l) => [l.node, l.verdict, l.lostServers, l.consequences])).toEqual([
+      ["pve-01", "survives", ["k3s-master-1"], []],
+      ["pve-02", "survives", ["k3s-master-2"], []],
+      ["pve-03", "survives", ["k3s-master-3"], []],
+    ]);
+    const pve03 = losses[2];
+    expect(pve03.etcd).toEqual({ members: 3, surviving: 2, majority: 2, kept: true });
+    expect(pve03.capacity).toEqual({
+      requests: { memoryMiB: 1664 + 2 * 768, milliCpu: 800 + 2 * 450 },
+      allocatable: { memoryMiB: 2 * 10752, milliCpu: 2 * 3500 },
+      fits: true,
+    });
+    expect(pve03.longhorn).toEqual({ replicaCount: 2, surviving: 2, fullyReplicated: true });
+    expect(pve03.proxmox).toEqual({ nodes: 3, surviving: 2, kept: true });
+  });
+
+  test("three Longhorn replicas degrade, they do not break", () => {
+    const [pve01] = nMinusOne(validLab(labWith({ "platform.longhorn.replicaCount": 3 })));
+    expect(pve01.verdict).toBe("degraded");
+    expect(pve01.consequences).toEqual([expect.stringContaining("Longhorn volumes run degraded")]);
+  });
+
+  test("two servers on one node break etcd when that node goes down", () => {
+    // Refused by the rules, so typed by the schema alone: the model must still describe it.
+    const lab = labSchema.parse(
+      labWith({
+        "k3s.allowServersPerNode": 2,
+        "k3s.servers[0].memoryMiB": 8192,
+        "k3s.servers[1].proxmoxNode": "pve-01",
+        "k3s.servers[1].memoryMiB": 4096,
+      }),
+    );
+    const [pve01, pve02] = nMinusOne(lab);
+    expect(pve01.verdict).toBe("breaks");
+    expect(pve01.etcd).toEqual({ members: 3, surviving: 1, majority: 2, kept: false });
+    expect(pve01.consequences).toEqual([
+      expect.stringContaining("etcd loses quorum (1 of 3 members left, 2 needed)"),
+      expect.stringContaining("Longhorn volumes run degraded (1 server(s) left for 2 replicas) until pve-01 returns"),
+    ]);
+    expect(pve02).toMatchObject({ verdict: "survives", lostServers: [] });
+  });
+
+  test("surviving servers too small for the requests break the platform", () => {
+    const lab = labSchema.parse(
+      labWith({ "k3s.servers[0].memoryMiB": 2900, "k3s.servers[1].memoryMiB": 2900, "k3s.servers[2].memoryMiB": 2900 }),
+    );
+    const [pve01] = nMinusOne(lab);
+    expect(pve01.capacity).toMatchObject({ fits: false, requests: { memoryMiB: 3200 }, allocatable: { memoryMiB: 2728 } });
+    expect(pve01.consequences).toEqual([expect.stringContaining("pods stay Pending")]);
+  });
+
+  test("two Proxmox nodes lose corosync quorum with either one", () => {
+    const lab = labSchema.parse(
+      labWith({
+        "proxmox.nodes[2]": undefined,
+        "k3s.servers": [{ name: "k3s-master-1", vmId: 201, address: "192.168.1.21", proxmoxNode: "pve-01", memoryMiB: 12288 }],
+        "platform.longhorn.replicaCount": 1,
+      }),
+    );
+    const [, pve02] = nMinusOne(lab);
+    expect(pve02.verdict).toBe("degraded");
+    expect(pve02.consequences).toEqual([expect.stringContaining("the Proxmox cluster loses quorum (1 of 2 nodes)")]);
+  });
+
+  test("a node without a server breaks nothing, a lone server's node stops everything", () => {
+    const raw = labWith({
+      "k3s.servers": [{ name: "k3s-master-1", vmId: 201, address: "192.168.1.21", proxmoxNode: "pve-01", memoryMiB: 12288 }],
+      "platform.longhorn.replicaCount": 1,
+    });
+    const [pve01, pve02] = nMinusOne(validLab(raw));
+    expect(pve01.verdict).toBe("breaks");
+    expect(pve01.consequences).toEqual([expect.stringContaining("the whole cluster stops")]);
+    expect(pve02).toMatchObject({ verdict: "survives", lostServers: [], consequences: [] });
+  });
+});

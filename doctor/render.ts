@@ -1,0 +1,136 @@
+/**
+ * The plan as text for a terminal: addresses, URLs, capacity bars, the n−1 verdict, then the
+ * problems. Colors only when asked for (the CLI asks when stdout is a TTY and NO_COLOR is unset).
+ */
+import type { Demand, NodeLoss, Verdict } from "./capacity";
+import { summary, type AddressRow, type Plan } from "./plan";
+
+export interface RenderOptions {
+  /** ANSI colors. @default false */
+  readonly color?: boolean;
+  /** Width of a capacity bar in characters. @default 20 */
+  readonly barWidth?: number;
+}
+
+const ANSI = { red: 31, green: 32, yellow: 33, bold: 1, dim: 2 } as const;
+type Style = keyof typeof ANSI;
+
+/** `[#######.....]`: `used` of `total`, full with a `!` when over. */
+export function bar(used: number, total: number, width = 20): string {
+  if (total <= 0) return `[${"!".repeat(width)}]`;
+  const filled = Math.min(width, Math.round((used / total) * width));
+  const over = used > total ? "!" : "";
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]${over}`;
+}
+
+function table(rows: readonly (readonly string[])[], indent = "  "): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => indent + r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ").trimEnd());
+}
+
+const addressText = (a: AddressRow) => (a.end ? `${a.ip}–${a.end}` : a.ip);
+const mem = (d: Demand) => `${d.memoryMiB} MiB`;
+const cpu = (d: Demand) => `${d.milliCpu}m CPU`;
+
+const VERDICT_STYLE: Record<Verdict, Style> = { survives: "green", degraded: "yellow", breaks: "red" };
+
+function lossText(loss: NodeLoss): string {
+  if (loss.consequences.length > 0) return loss.consequences.join("; ");
+  if (loss.lostServers.length === 0) return "hosts no K3s server: nothing to move";
+  const { capacity: c } = loss;
+  return (
+    `loses ${loss.lostServers.join(", ")}; ${loss.survivingServers.join(" + ")} keep etcd quorum ` +
+    `(${loss.etcd.surviving} of ${loss.etcd.members}) and hold every request ` +
+    `(${c.requests.memoryMiB}/${c.allocatable.memoryMiB} MiB, ${c.requests.milliCpu}/${c.allocatable.milliCpu}m CPU); ` +
+    `Longhorn keeps ${loss.longhorn.replicaCount} replica${loss.longhorn.replicaCount > 1 ? "s" : ""}`
+  );
+}
+
+export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
+  const paint = (style: Style, text: string) => (options.color ? `\u001b[${ANSI[style]}m${text}\u001b[0m` : text);
+  const width = options.barWidth ?? 20;
+  const out: string[] = [paint("bold", `homelab doctor: ${plan.config}`), ""];
+  const section = (title: string) => out.push(paint("bold", title));
+
+  if (plan.addresses.length > 0) {
+    section(`Addresses in ${plan.lan}`);
+    out.push(...table([["ADDRESS", "OWNER", "CONFIG"], ...plan.addresses.map((a) => [addressText(a), a.owner, a.path])]), "");
+  }
+
+  if (plan.urls.length > 0) {
+    section("URLs");
+    out.push(...table([["URL", "SERVES", "RESOLVES TO"], ...plan.urls.map((u) => [u.url, u.component, u.address])]), "");
+  }
+
+  const cap = plan.capacity;
+  if (cap) {
+    section(
+      `Proxmox nodes (VM memory against RAM minus ${cap.hostReserveMiB} MiB kept for Proxmox; vCPUs against threads × ${cap.cpuOvercommit})`,
+    );
+    out.push(
+      ...table(
+        cap.hosts.map((h) => [
+          h.node,
+          `memory ${bar(h.vmMemoryMiB, h.availableMiB, width)} ${h.vmMemoryMiB}/${h.availableMiB} MiB`,
+          `vCPU ${bar(h.vcpus, h.vcpuLimit, width)} ${h.vcpus}/${h.vcpuLimit}`,
+          h.servers.length ? h.servers.join(", ") : "(no K3s server)",
+        ]),
+      ),
+      "",
+    );
+    section(
+      `Kubernetes servers (allocatable = VM minus ${cap.systemReserve.memoryMiB} MiB and ${cap.systemReserve.milliCpu}m CPU ` +
+        `for the system; DaemonSets run on each)`,
+    );
+    out.push(
+      ...table(
+        cap.servers.map((s) => [
+          s.name,
+          `on ${s.proxmoxNode}`,
+          `VM ${mem(s.vm)}, ${s.vm.milliCpu / 1000} cores`,
+          `allocatable ${mem(s.allocatable)}, ${cpu(s.allocatable)}`,
+          `DaemonSets ${mem(s.daemonSets)}, ${cpu(s.daemonSets)}`,
+        ]),
+      ),
+      "",
+    );
+    const c = cap.cluster;
+    section(`Platform requests on the cluster (${c.servers} server${c.servers === 1 ? "" : "s"})`);
+    out.push(
+      ...table([
+        ["memory", `${bar(c.requests.memoryMiB, c.allocatable.memoryMiB, width)} ${c.requests.memoryMiB}/${c.allocatable.memoryMiB} MiB allocatable`],
+        ["CPU", `${bar(c.requests.milliCpu, c.allocatable.milliCpu, width)} ${c.requests.milliCpu}/${c.allocatable.milliCpu}m allocatable`],
+      ]),
+      "",
+    );
+  }
+
+  if (plan.nMinusOne.length > 0) {
+    section("If one Proxmox node goes down (n−1)");
+    const rows = plan.nMinusOne.map((l) => [l.node, l.verdict, lossText(l)]);
+    const nodeWidth = Math.max(...rows.map((r) => r[0].length));
+    const verdictWidth = Math.max(...rows.map((r) => r[1].length));
+    for (const [node, verdict, text] of rows) {
+      out.push(`  ${node.padEnd(nodeWidth)}  ${paint(VERDICT_STYLE[verdict as Verdict], verdict.padEnd(verdictWidth))}  ${text}`);
+    }
+    out.push("");
+  }
+
+  if (plan.problems.length > 0) {
+    section("Problems");
+    for (const p of plan.problems) {
+      const label = p.severity === "error" ? paint("red", "error") : paint("yellow", "warning");
+      out.push(`  ${label}: ${p.path}: ${p.message}`);
+    }
+    out.push("");
+  }
+
+  const { errors, warnings } = summary(plan);
+  const counts = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
+  out.push(
+    errors > 0
+      ? paint("red", `NOT OK: ${counts}. Fix the errors above; synth refuses this config.`)
+      : paint("green", `OK: ${counts}.`),
+  );
+  return out.join("\n") + "\n";
+}
