@@ -3,7 +3,7 @@
  * stacks and constructs receive the validated `LabConfig`.
  */
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import { checkRules, type Problem } from "./rules";
 import { labSchema, type LabConfig } from "./schema";
@@ -35,7 +35,8 @@ function zodProblems(issues: readonly z.core.$ZodIssue[], raw: unknown): Problem
     }
     const path = formatPath(issue.path) || "(top level)";
     const missing = issue.path.length > 0 && valueAt(raw, issue.path) === undefined;
-    const message = missing ? `is required: ${issue.message}` : issue.message;
+    const hint = issue.code === "invalid_type" ? " (see docs/configuration.md for this key)" : "";
+    const message = missing ? `is required: ${issue.message}` : `${issue.message}${hint}`;
     return [{ severity: "error" as const, path, message }];
   });
 }
@@ -50,33 +51,49 @@ export function validateLab(raw: unknown): LoadResult {
   return { ok: true, lab: parsed.data, warnings: found };
 }
 
-/** Parses YAML text; syntax errors come back as problems with line and column. */
-export function parseLabYaml(text: string, fileName = "homelab.yaml"): LoadResult {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
+/** A YAML syntax error as `file:line:col: YAML syntax: …`, without the yaml library's code frame. */
+function yamlProblem(fileName: string, e: YAMLError): Problem {
+  const where = e.linePos ? `${e.linePos[0].line}:${e.linePos[0].col}` : "?:?";
+  const message = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  return { severity: "error", path: `${fileName}:${where}`, message: `YAML syntax: ${message}` };
+}
+
+/** YAML text to a plain object; syntax errors and alias bombs come back as problems, never thrown. */
+export function parseYamlText(text: string, fileName: string): { raw: unknown } | { problems: Problem[] } {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length) return { problems: doc.errors.map((e) => yamlProblem(fileName, e)) };
+  try {
+    return { raw: doc.toJS() };
+  } catch (e) {
+    // The yaml library refuses alias bombs here ("Excessive alias count…"): a config problem, not a crash.
     return {
-      ok: false,
-      problems: doc.errors.map((e) => ({
-        severity: "error" as const,
-        path: `${fileName}:${e.linePos?.[0]?.line ?? "?"}:${e.linePos?.[0]?.col ?? "?"}`,
-        message: `YAML syntax: ${e.message.split("\n")[0]}`,
-      })),
+      problems: [
+        { severity: "error", path: fileName, message: `YAML: ${(e as Error).message}; write the values out instead of using anchors` },
+      ],
     };
   }
-  return validateLab(doc.toJS());
+}
+
+/** The text of a config file, or a problem naming the file. */
+export function readConfigText(file: string): { text: string } | { problems: Problem[] } {
+  try {
+    return { text: readFileSync(file, "utf8") };
+  } catch (e) {
+    return { problems: [{ severity: "error", path: file, message: `cannot read the lab config: ${(e as Error).message}` }] };
+  }
+}
+
+/** Parses YAML text, then validates it. */
+export function parseLabYaml(text: string, fileName = "homelab.yaml"): LoadResult {
+  const parsed = parseYamlText(text, fileName);
+  if ("problems" in parsed) return { ok: false, problems: parsed.problems };
+  return validateLab(parsed.raw);
 }
 
 export function loadLabFile(file: string): LoadResult {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    return {
-      ok: false,
-      problems: [{ severity: "error", path: file, message: `cannot read the lab config: ${(e as Error).message}` }],
-    };
-  }
-  return parseLabYaml(text, file);
+  const read = readConfigText(file);
+  if ("problems" in read) return { ok: false, problems: read.problems };
+  return parseLabYaml(read.text, file);
 }
 
 export function formatProblems(problems: readonly Problem[]): string {
