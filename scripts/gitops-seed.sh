@@ -14,7 +14,14 @@
 #                                kubectl port-forward to GITEA_NAMESPACE/svc/GITEA_SERVICE:GITEA_PORT
 #                                is opened (needs KUBECONFIG)
 #   GITEA_LOCAL_PORT             local port of that port-forward (default 13000)
+#   GITOPS_REMOTE_OVERRIDE       the break-glass remote ArgoCD follows instead of Gitea, if any:
+#                                Gitea may be down, so nothing is done (rerun once it is cleared)
 set -euo pipefail
+
+if [ -n "${GITOPS_REMOTE_OVERRIDE:-}" ]; then
+  echo "gitops-seed: ArgoCD follows the break-glass remote $GITOPS_REMOTE_OVERRIDE; Gitea is not seeded"
+  exit 0
+fi
 
 : "${GITEA_USER:?GITEA_USER is not set}"
 : "${GITEA_PASSWORD:?GITEA_PASSWORD is not set}"

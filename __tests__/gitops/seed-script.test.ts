@@ -147,6 +147,14 @@ describe("scripts/gitops-seed.sh", () => {
     expect(commits()).toBe("2");
   }, 30000);
 
+  test("does nothing while ArgoCD follows a break-glass remote", async () => {
+    writeFileSync(join(source, "README.md"), "changed again\n");
+    const run = await runSeed({ ...env, GITOPS_REMOTE_OVERRIDE: "https://github.com/me/homelab-gitops.git", GITEA_URL: "http://127.0.0.1:1" });
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("Gitea is not seeded");
+    expect(commits()).toBe("2");
+  }, 30000);
+
   test("fails when Gitea refuses the credentials, without printing them", async () => {
     const run = await runSeed({ ...env, GITEA_PASSWORD: "wrong-password" });
     expect(run.code).not.toBe(0);

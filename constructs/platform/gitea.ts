@@ -111,7 +111,9 @@ export class Gitea extends Construct {
               DOMAIN: fqdn,
               ROOT_URL: `https://${fqdn}/`,
               SSH_DOMAIN: props.sshLoadBalancerIp,
+              // Port in clone URLs (the Service's); the rootless image listens on 2222 behind it.
               SSH_PORT: 22,
+              SSH_LISTEN_PORT: 2222,
             },
             database: { DB_TYPE: "sqlite3" },
             // Without Valkey: sessions in the database (survive restarts), in-memory cache, on-disk queue.

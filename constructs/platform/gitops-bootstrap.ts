@@ -53,7 +53,8 @@ export interface GitopsBootstrapProps {
  *    for the in-cluster URL; ingress names do not resolve inside the cluster and need no TLS here.
  * 3. `root` (local chart charts/gitops-root): the app of apps, released after ArgoCD, the seeding
  *    and the credentials. Break-glass: the Terraform variable `gitops_repo_url` points it (and,
- *    through Helm values, every child) at another remote while Gitea is down.
+ *    through Helm values, every child) at another remote while Gitea is down; the seeding then
+ *    skips Gitea, and runs again when the variable is cleared.
  */
 export class GitopsBootstrap extends Construct {
   public readonly seed: NullResource;
@@ -82,12 +83,23 @@ export class GitopsBootstrap extends Construct {
     this.repositoryUrl = `${props.giteaInClusterUrl}/${props.giteaAdminUsername}/${repo}.git`;
     this.sourceSha256 = treeSha256(props.sourceDirAtSynth);
 
+    this.breakGlassRepoUrl = new TerraformVariable(this, "gitops_repo_url", {
+      type: "string",
+      default: "",
+      description:
+        "Break-glass: another Git remote holding the same content as the lab's GitOps repository (e.g. a GitHub mirror or a bare repository on the Pi). Empty: the in-cluster Gitea.",
+    });
+    // Construct-scoped variables get a suffixed name; a stable, documented name is part of the break-glass.
+    this.breakGlassRepoUrl.overrideLogicalId("gitops_repo_url");
+
     this.seed = new NullResource(this, "seed", {
       triggers: {
         gitops_tree_sha256: this.sourceSha256,
         repository: this.repositoryUrl,
         gitea_release: props.giteaRelease.id,
         gitea_first_deployed: Token.asString(props.giteaRelease.metadata.firstDeployed),
+        // Leaving the break-glass remote reruns the seeding, so Gitea catches up with the folder.
+        gitops_repo_url: this.breakGlassRepoUrl.stringValue,
       },
       provisioners: [
         {
@@ -103,6 +115,8 @@ export class GitopsBootstrap extends Construct {
             GITOPS_REPO: repo,
             GITOPS_SOURCE_DIR: props.sourceDirFromStack,
             KUBECONFIG: props.kubeconfigFromStack,
+            // Non-empty while the break-glass remote is in use: Gitea may be down, the script skips.
+            GITOPS_REMOTE_OVERRIDE: this.breakGlassRepoUrl.stringValue,
           },
         },
       ],
@@ -125,14 +139,6 @@ export class GitopsBootstrap extends Construct {
       dependsOn: [props.argocdRelease],
     });
 
-    this.breakGlassRepoUrl = new TerraformVariable(this, "gitops_repo_url", {
-      type: "string",
-      default: "",
-      description:
-        "Break-glass: another Git remote holding the same content as the lab's GitOps repository (e.g. a GitHub mirror or a bare repository on the Pi). Empty: the in-cluster Gitea.",
-    });
-    // Construct-scoped variables get a suffixed name; a stable, documented name is part of the break-glass.
-    this.breakGlassRepoUrl.overrideLogicalId("gitops_repo_url");
     // length() >= 1 rather than != "": cdktf 0.21 renders falsy literals in expressions as `undefined`.
     const repoURL = Fn.conditional(
       Op.gte(Fn.lengthOf(this.breakGlassRepoUrl.stringValue), 1),

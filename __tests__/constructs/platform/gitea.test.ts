@@ -65,6 +65,8 @@ describe("Gitea", () => {
       DOMAIN: "gitea.home.arpa",
       ROOT_URL: "https://gitea.home.arpa/",
       SSH_DOMAIN: "192.168.1.62",
+      SSH_PORT: 22,
+      SSH_LISTEN_PORT: 2222,
     });
     const [, ingress] = only(json, "kubernetes_ingress_v1");
     expect(ingress.spec.rule[0].host).toBe("gitea.home.arpa");

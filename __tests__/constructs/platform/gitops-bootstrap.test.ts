@@ -64,6 +64,7 @@ describe("GitopsBootstrap", () => {
       GITOPS_OWNER: "homelab",
       GITOPS_REPO: "gitops",
       GITOPS_SOURCE_DIR: "${path.root}/../../../gitops",
+      GITOPS_REMOTE_OVERRIDE: "${var.gitops_repo_url}",
     });
   });
 
@@ -73,6 +74,7 @@ describe("GitopsBootstrap", () => {
       repository: "http://gitea-http.gitea.svc.cluster.local:3000/homelab/gitops.git",
       gitea_release: "${helm_release.gitea.id}",
       gitea_first_deployed: "${helm_release.gitea.metadata.first_deployed}",
+      gitops_repo_url: "${var.gitops_repo_url}",
     });
     expect(bootstrap.sourceSha256).toMatch(/^[0-9a-f]{64}$/);
   });
