@@ -29,6 +29,12 @@ fi
 : "${GITOPS_REPO:?GITOPS_REPO is not set}"
 : "${GITOPS_SOURCE_DIR:?GITOPS_SOURCE_DIR is not set}"
 [ -d "$GITOPS_SOURCE_DIR" ] || { echo "gitops-seed: $GITOPS_SOURCE_DIR is not a folder" >&2; exit 1; }
+# Terraform passes paths relative to the stack directory; the script changes directory later.
+GITOPS_SOURCE_DIR="$(cd "$GITOPS_SOURCE_DIR" && pwd)"
+if [ -n "${KUBECONFIG:-}" ] && [ -f "$KUBECONFIG" ]; then
+  KUBECONFIG="$(cd "$(dirname "$KUBECONFIG")" && pwd)/$(basename "$KUBECONFIG")"
+  export KUBECONFIG
+fi
 for tool in curl git; do
   command -v "$tool" >/dev/null || { echo "gitops-seed: $tool is required" >&2; exit 1; }
 done

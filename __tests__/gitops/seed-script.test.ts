@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 
 const ROOT = join(__dirname, "..", "..");
 const SCRIPT = join(ROOT, "scripts", "gitops-seed.sh");
@@ -89,9 +89,9 @@ function fakeGitea(reposRoot: string, calls: Calls): Server {
   });
 }
 
-function runSeed(env: Record<string, string>): Promise<{ code: number; out: string }> {
+function runSeed(env: Record<string, string>, cwd = ROOT): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile("bash", [SCRIPT], { env: { PATH: process.env.PATH, HOME: tmpdir(), ...env } }, (error, stdout, stderr) => {
+    execFile("bash", [SCRIPT], { cwd, env: { PATH: process.env.PATH, HOME: tmpdir(), ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
     });
   });
@@ -140,9 +140,9 @@ describe("scripts/gitops-seed.sh", () => {
     expect(commits()).toBe("1");
   }, 30000);
 
-  test("a changed folder becomes one new commit on top of the history", async () => {
+  test("a changed folder becomes one new commit on top of the history (folder given relative, as Terraform does)", async () => {
     writeFileSync(join(source, "README.md"), "changed\n");
-    const run = await runSeed(env);
+    const run = await runSeed({ ...env, GITOPS_SOURCE_DIR: relative(tmpdir(), source) }, tmpdir());
     expect(run.code).toBe(0);
     expect(commits()).toBe("2");
   }, 30000);

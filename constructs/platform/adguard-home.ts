@@ -150,7 +150,8 @@ export class AdGuardHome extends Construct {
       ...(props.dependsOn?.length ? { dependsOn: props.dependsOn } : {}),
     });
 
-    const image = { repository: ADGUARD_IMAGE.repository, tag: ADGUARD_IMAGE.tag };
+    // A fresh object per use: a shared one would be written as a YAML anchor/alias.
+    const image = () => ({ repository: ADGUARD_IMAGE.repository, tag: ADGUARD_IMAGE.tag });
     this.app = new HelmApp(this, "chart", {
       chart: props.chart ?? ADGUARD_CHART,
       releaseName: "adguard",
@@ -163,7 +164,7 @@ export class AdGuardHome extends Construct {
             strategy: "Recreate",
             initContainers: {
               "seed-config": {
-                image,
+                image: image(),
                 command: [
                   "/bin/sh",
                   "-c",
@@ -173,7 +174,7 @@ export class AdGuardHome extends Construct {
             },
             containers: {
               app: {
-                image,
+                image: image(),
                 resources: kubeResources(props.resources),
                 probes: {
                   liveness: { enabled: true, type: "TCP", port: WEB_PORT },

@@ -73,6 +73,10 @@ describe("platform apps layer (fake base)", () => {
     expect(seed.provisioner[0]["local-exec"].command).not.toContain("random_password");
   });
 
+  test("values are plain YAML, without anchors or aliases", () => {
+    for (const r of Object.values(releases) as any[]) expect([r.name, /(^|[\s:-])[&*]a\d+\b/m.test(r.values[0])]).toEqual([r.name, false]);
+  });
+
   test("every app release sets resource requests and limits", () => {
     for (const name of ["gitea", "argocd", "loki", "alloy", "grafana", "vaultwarden", "adguard"]) {
       const values = release(name);
