@@ -31,8 +31,8 @@ export interface GitopsBootstrapProps {
   readonly sourceDirFromStack: string;
   /** scripts/gitops-seed.sh as Terraform sees it. */
   readonly seedScriptFromStack: string;
-  /** charts/gitops-root as Terraform sees it. */
-  readonly rootChartFromStack: string;
+  /** The repo's charts/gitops-root (version = its Chart.yaml's, GITOPS_ROOT_CHART_VERSION). */
+  readonly rootChart: ChartRef;
   /** Kubeconfig for the port-forward, as Terraform sees it. */
   readonly kubeconfigFromStack: string;
   /** @default "gitops" */
@@ -146,9 +146,13 @@ export class GitopsBootstrap extends Construct {
       this.repositoryUrl,
     );
 
-    const chart: ChartRef = { chart: props.rootChartFromStack, version: GITOPS_ROOT_CHART_VERSION };
+    if (props.rootChart.version !== GITOPS_ROOT_CHART_VERSION) {
+      throw new Error(
+        `GitopsBootstrap ${id}: root chart version ${props.rootChart.version} differs from charts/gitops-root (${GITOPS_ROOT_CHART_VERSION}); pass that version`,
+      );
+    }
     this.root = new HelmApp(this, "root", {
-      chart,
+      chart: props.rootChart,
       releaseName: "gitops-root",
       namespace: props.argocdNamespace,
       createNamespace: false,

@@ -11,7 +11,7 @@ import { Alloy } from "../../constructs/platform/alloy";
 import { AppNamespace } from "../../constructs/platform/app-namespace";
 import { ArgoCd } from "../../constructs/platform/argocd";
 import { Gitea, GITEA_HTTP_PORT, GITEA_HTTP_SERVICE } from "../../constructs/platform/gitea";
-import { GitopsBootstrap } from "../../constructs/platform/gitops-bootstrap";
+import { GitopsBootstrap, GITOPS_ROOT_CHART_VERSION } from "../../constructs/platform/gitops-bootstrap";
 import { Grafana } from "../../constructs/platform/grafana";
 import { Loki } from "../../constructs/platform/loki";
 import { Vaultwarden } from "../../constructs/platform/vaultwarden";
@@ -111,7 +111,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       sourceDirAtSynth: GITOPS_DIR_AT_SYNTH,
       sourceDirFromStack: fromStack("gitops"),
       seedScriptFromStack: fromStack("scripts/gitops-seed.sh"),
-      rootChartFromStack: fromStack("charts/gitops-root"),
+      rootChart: { chart: fromStack("charts/gitops-root"), version: GITOPS_ROOT_CHART_VERSION },
       kubeconfigFromStack: fromStack(KUBECONFIG_FILE),
     });
     new TerraformOutput(scope, "gitops_repository", {

@@ -29,7 +29,7 @@ function build(stack: TerraformStack, overrides: Partial<ConstructorParameters<t
     sourceDirAtSynth: GITOPS,
     sourceDirFromStack: "${path.root}/../../../gitops",
     seedScriptFromStack: "${path.root}/../../../scripts/gitops-seed.sh",
-    rootChartFromStack: "${path.root}/../../../charts/gitops-root",
+    rootChart: { chart: "${path.root}/../../../charts/gitops-root", version: GITOPS_ROOT_CHART_VERSION },
     kubeconfigFromStack: "${path.root}/../../../.kube/homelab.yaml",
     ...overrides,
   });
@@ -120,6 +120,12 @@ describe("GitopsBootstrap", () => {
 
   test("fails when the admin password is a literal", () => {
     expect(() => build(newStack(), { giteaAdminPassword: "hunter2hunter2" })).toThrow("giteaAdminPassword is a literal");
+  });
+
+  test("fails when the root chart version is not the one of charts/gitops-root", () => {
+    expect(() => build(newStack(), { rootChart: { chart: "gitops-root", version: "9.9.9" } })).toThrow(
+      "root chart version 9.9.9 differs from charts/gitops-root (0.1.0)",
+    );
   });
 
   test("fails when the Gitea URL carries a path", () => {
