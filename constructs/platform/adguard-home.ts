@@ -52,6 +52,8 @@ export interface AdGuardHomeProps {
   readonly workStorageGiB?: number;
   readonly chart?: ChartRef;
   readonly dependsOn?: ITerraformDependable[];
+  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
+  readonly ingressReady?: ITerraformDependable[];
 }
 
 /** The AdGuardHome.yaml the first start uses (later edits in the UI win: see the class comment). */
@@ -234,7 +236,7 @@ export class AdGuardHome extends Construct {
       namespace: props.namespace,
       serviceName: "adguard-http",
       servicePort: WEB_PORT,
-      dependsOn: [this.app.release],
+      dependsOn: [this.app.release, ...(props.ingressReady ?? [])],
     });
   }
 }

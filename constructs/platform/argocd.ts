@@ -23,6 +23,8 @@ export interface ArgoCdProps {
   readonly resources: Resources;
   readonly chart?: ChartRef;
   readonly dependsOn?: ITerraformDependable[];
+  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
+  readonly ingressReady?: ITerraformDependable[];
 }
 
 /**
@@ -81,7 +83,7 @@ export class ArgoCd extends Construct {
       namespace: props.namespace,
       serviceName: "argocd-server",
       servicePort: 80,
-      dependsOn: [this.app.release],
+      dependsOn: [this.app.release, ...(props.ingressReady ?? [])],
     });
   }
 }

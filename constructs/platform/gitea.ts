@@ -35,6 +35,8 @@ export interface GiteaProps {
   readonly chart?: ChartRef;
   /** Namespace, MetalLB, Longhorn and Traefik readiness. */
   readonly dependsOn?: ITerraformDependable[];
+  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
+  readonly ingressReady?: ITerraformDependable[];
 }
 
 /**
@@ -138,7 +140,7 @@ export class Gitea extends Construct {
       namespace: props.namespace,
       serviceName: GITEA_HTTP_SERVICE,
       servicePort: GITEA_HTTP_PORT,
-      dependsOn: [this.app.release],
+      dependsOn: [this.app.release, ...(props.ingressReady ?? [])],
     });
   }
 }

@@ -30,6 +30,8 @@ export interface GrafanaProps {
   readonly dashboards: Record<string, object>;
   readonly chart?: ChartRef;
   readonly dependsOn?: ITerraformDependable[];
+  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
+  readonly ingressReady?: ITerraformDependable[];
 }
 
 /**
@@ -136,7 +138,7 @@ export class Grafana extends Construct {
       namespace: props.namespace,
       serviceName: "grafana",
       servicePort: 80,
-      dependsOn: [this.app.release],
+      dependsOn: [this.app.release, ...(props.ingressReady ?? [])],
     });
   }
 }

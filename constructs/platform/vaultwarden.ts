@@ -29,6 +29,8 @@ export interface VaultwardenProps {
   readonly resources: Resources;
   readonly chart?: ChartRef;
   readonly dependsOn?: ITerraformDependable[];
+  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
+  readonly ingressReady?: ITerraformDependable[];
 }
 
 /**
@@ -113,7 +115,7 @@ export class Vaultwarden extends Construct {
       namespace: props.namespace,
       serviceName: "vaultwarden",
       servicePort: 80,
-      dependsOn: [this.app.release],
+      dependsOn: [this.app.release, ...(props.ingressReady ?? [])],
     });
   }
 }

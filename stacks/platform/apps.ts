@@ -73,6 +73,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       sshLoadBalancerIp: lab.loadBalancer.gitSshIp,
       resources: gitea.resources,
       dependsOn: [namespaceOf(gitea).resource, ...base.storageReady, ...base.loadBalancerReady],
+      ingressReady: base.ingressReady,
     });
     new TerraformOutput(scope, "gitea_admin_password", {
       value: built.gitea.admin.password,
@@ -89,6 +90,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       domain,
       resources: argocd.resources,
       dependsOn: [namespaceOf(argocd).resource],
+      ingressReady: base.ingressReady,
     });
     new TerraformOutput(scope, "argocd_admin_password", {
       value: built.argocd.admin.password,
@@ -150,6 +152,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       lokiUrl: built.loki.url,
       dashboards: { "cluster-health": clusterHealthDashboard, logs: logsDashboard },
       dependsOn: [ns.resource, ...base.storageReady],
+      ingressReady: base.ingressReady,
     });
     new TerraformOutput(scope, "grafana_admin_password", {
       value: built.grafana.admin.password,
@@ -169,6 +172,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       signupsAllowed: apps.vaultwarden.signupsAllowed,
       resources: vaultwarden.resources,
       dependsOn: [namespaceOf(vaultwarden).resource, ...base.storageReady],
+      ingressReady: base.ingressReady,
     });
   }
 
@@ -185,6 +189,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       ...storage,
       resources: adguard.resources,
       dependsOn: [namespaceOf(adguard).resource, ...base.storageReady, ...base.loadBalancerReady],
+      ingressReady: base.ingressReady,
     });
     new TerraformOutput(scope, "adguard_admin_password", {
       value: built.adguard.admin.password,

@@ -48,6 +48,14 @@ describe("platform apps layer (fake base)", () => {
     expect(pvc.depends_on).toContain("null_resource.longhorn-ready");
   });
 
+  test("every ingress waits for its app's release and for Traefik", () => {
+    const ingresses = resourcesOf(json, "kubernetes_ingress_v1");
+    expect(ingresses).toHaveLength(5);
+    for (const [id, ingress] of ingresses) {
+      expect([id, ingress.depends_on]).toEqual([id, expect.arrayContaining(["null_resource.traefik-ready", expect.stringMatching(/^helm_release\./)])]);
+    }
+  });
+
   test("GitOps ordering: Gitea, then the seeding, then (with ArgoCD) the root Application", () => {
     const [seedId, seed] = resourcesOf(json, "null_resource").find(([id]) => id.startsWith("gitops_seed"))!;
     expect(seed.depends_on).toEqual([ref("gitea")]);
