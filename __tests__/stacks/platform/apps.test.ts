@@ -1,5 +1,6 @@
 import { parse } from "yaml";
 import { platformComponents } from "../../../config/apps";
+import { HelmApp } from "../../../constructs/platform/helm-app";
 import { buildPlatformApps } from "../../../stacks/platform/apps";
 import { fakeBase, newStack, resourcesOf, synthJson } from "../../constructs/platform/apps-support";
 import { labWith, loadLab, validLab } from "../../helpers";
@@ -7,20 +8,21 @@ import { labWith, loadLab, validLab } from "../../helpers";
 function synthApps(lab = loadLab()) {
   const stack = newStack("platform");
   const apps = buildPlatformApps(stack, lab, fakeBase(stack));
-  return { apps, json: synthJson(stack) };
+  return { stack, apps, json: synthJson(stack) };
 }
 
-const { json } = synthApps();
+const { stack, json } = synthApps();
 const releases = Object.fromEntries(resourcesOf(json, "helm_release").map(([id, r]) => [r.name, { id, ...r }]));
 const ref = (name: string) => `helm_release.${releases[name].id}`;
 
 describe("platform apps layer (fake base)", () => {
   test("installs every app at its pinned chart version", () => {
-    const pinned = Object.fromEntries(Object.values(releases).map((r: any) => [r.name, `${r.chart.replace(/^.*\//, "")}@${r.version}`]));
+    const pinned = Object.fromEntries(HelmApp.all(stack).map((h) => [h.node.scope!.node.id, `${h.chart.chart.replace(/^.*\//, "")}@${h.chart.version}`]));
+    expect(Object.values(releases).map((r: any) => r.version).sort()).toEqual(HelmApp.all(stack).map((h) => h.chart.version).sort());
     expect(pinned).toEqual({
       gitea: "gitea@12.5.3",
       argocd: "argo-cd@10.1.1",
-      "gitops-root": "gitops-root@0.1.0",
+      gitops: "gitops-root@0.1.0",
       loki: "loki@18.11.0",
       alloy: "alloy@1.11.1",
       grafana: "grafana@12.11.1",
