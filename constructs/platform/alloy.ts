@@ -139,6 +139,8 @@ export class Alloy extends Construct {
             extra: [{ name: "machine-id", mountPath: "/etc/machine-id", readOnly: true }],
           },
           extraEnv: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+          // Pod logs and the journal are root-only files on the node; nothing else runs with this.
+          securityContext: { runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["DAC_READ_SEARCH"] } },
           resources: kubeResources(shares.alloy),
         },
         configReloader: { resources: kubeResources(shares.configReloader) },

@@ -37,6 +37,8 @@ describe("Alloy", () => {
     expect(pipeline).toContain('loki.source.journal "node"');
     expect(pipeline).toContain('path          = "/var/log/journal"');
     expect(values.alloy.mounts.extra).toEqual([{ name: "machine-id", mountPath: "/etc/machine-id", readOnly: true }]);
+    // Reading root-owned host files: root, but no other privilege.
+    expect(values.alloy.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
   });
 
   test("writes to Loki's in-cluster push endpoint", () => {
