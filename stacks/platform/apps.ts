@@ -1,6 +1,202 @@
+import { join } from "node:path";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import { NullProvider } from "@cdktf/provider-null/lib/provider";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import type { Construct } from "constructs";
+import { dnsRewrites, platformComponents, type PlatformComponent } from "../../config/apps";
+import { KUBECONFIG_FILE, fromStack } from "../../config/paths";
 import type { LabConfig } from "../../config/schema";
+import { AdGuardHome } from "../../constructs/platform/adguard-home";
+import { Alloy } from "../../constructs/platform/alloy";
+import { AppNamespace } from "../../constructs/platform/app-namespace";
+import { ArgoCd } from "../../constructs/platform/argocd";
+import { Gitea, GITEA_HTTP_PORT, GITEA_HTTP_SERVICE } from "../../constructs/platform/gitea";
+import { GitopsBootstrap, GITOPS_ROOT_CHART_VERSION } from "../../constructs/platform/gitops-bootstrap";
+import { Grafana } from "../../constructs/platform/grafana";
+import { Loki } from "../../constructs/platform/loki";
+import { Vaultwarden } from "../../constructs/platform/vaultwarden";
+import clusterHealthDashboard from "../../dashboards/cluster-health.json";
+import logsDashboard from "../../dashboards/logs.json";
 import type { PlatformBase } from "./contract";
 
-/** Phase 5: Gitea, ArgoCD + GitOps bootstrap, observability, Vaultwarden, AdGuard Home. (Filled in by the platform-apps work.) */
-export function buildPlatformApps(_scope: Construct, _lab: LabConfig, _base: PlatformBase): void {}
+/** What phase 5 built, for the stack's outputs and the tests. */
+export interface PlatformApps {
+  readonly gitea?: Gitea;
+  readonly argocd?: ArgoCd;
+  readonly gitops?: GitopsBootstrap;
+  readonly loki?: Loki;
+  readonly alloy?: Alloy;
+  readonly grafana?: Grafana;
+  readonly vaultwarden?: Vaultwarden;
+  readonly adguard?: AdGuardHome;
+}
+
+/** The project's gitops/ folder, read at synth for its digest only. */
+const GITOPS_DIR_AT_SYNTH = join(__dirname, "..", "..", "gitops");
+
+/** Phase 5: Gitea, ArgoCD + GitOps bootstrap, observability, Vaultwarden, AdGuard Home. */
+export function buildPlatformApps(scope: Construct, lab: LabConfig, base: PlatformBase): PlatformApps {
+  // Generated passwords (random) and the GitOps seeding (null); added once per stack, whoever needs them first.
+  const stack = TerraformStack.of(scope);
+  const present = stack.node.findAll();
+  if (!present.some((c) => c instanceof RandomProvider)) new RandomProvider(stack, "random");
+  if (!present.some((c) => c instanceof NullProvider)) new NullProvider(stack, "null");
+
+  const catalog = new Map(platformComponents(lab).map((c) => [c.id, c]));
+  const component = (id: string): PlatformComponent | undefined => catalog.get(id);
+  const apps = lab.platform.apps;
+  const domain = lab.network.domain;
+  const storage = { storageClassName: base.storageClassName };
+
+  // One Terraform-owned namespace per catalog namespace (Loki, Alloy and Grafana share one). Apps get
+  // the plain name (it also goes into URLs) and wait for the namespace through dependsOn.
+  const namespaces = new Map<string, AppNamespace>();
+  const namespaceOf = (c: PlatformComponent): AppNamespace => {
+    let ns = namespaces.get(c.namespace);
+    if (!ns) {
+      ns = new AppNamespace(scope, `namespace-${c.namespace}`, { name: c.namespace });
+      namespaces.set(c.namespace, ns);
+    }
+    return ns;
+  };
+
+  const built: { -readonly [K in keyof PlatformApps]: PlatformApps[K] } = {};
+
+  const gitea = component("gitea");
+  if (gitea) {
+    built.gitea = new Gitea(scope, "gitea", {
+      namespace: gitea.namespace,
+      hostname: gitea.webHostname!,
+      domain,
+      ...storage,
+      storageGiB: apps.gitea.storageGiB,
+      sshLoadBalancerIp: lab.loadBalancer.gitSshIp,
+      resources: gitea.resources,
+      dependsOn: [namespaceOf(gitea).resource, ...base.storageReady, ...base.loadBalancerReady],
+      ingressReady: base.ingressReady,
+    });
+    new TerraformOutput(scope, "gitea_admin_password", {
+      value: built.gitea.admin.password,
+      sensitive: true,
+      description: `Password of the Gitea admin user "${built.gitea.adminUsername}"`,
+    });
+  }
+
+  const argocd = component("argocd");
+  if (argocd) {
+    built.argocd = new ArgoCd(scope, "argocd", {
+      namespace: argocd.namespace,
+      hostname: argocd.webHostname!,
+      domain,
+      resources: argocd.resources,
+      dependsOn: [namespaceOf(argocd).resource],
+      ingressReady: base.ingressReady,
+    });
+    new TerraformOutput(scope, "argocd_admin_password", {
+      value: built.argocd.admin.password,
+      sensitive: true,
+      description: 'Password of the ArgoCD user "admin"',
+    });
+  }
+
+  if (built.gitea && built.argocd && gitea && argocd) {
+    built.gitops = new GitopsBootstrap(scope, "gitops", {
+      giteaInClusterUrl: built.gitea.inClusterUrl,
+      giteaNamespace: gitea.namespace,
+      giteaHttpService: GITEA_HTTP_SERVICE,
+      giteaHttpPort: GITEA_HTTP_PORT,
+      giteaAdminUsername: built.gitea.adminUsername,
+      giteaAdminPassword: built.gitea.admin.password,
+      giteaRelease: built.gitea.app.release,
+      argocdNamespace: argocd.namespace,
+      argocdRelease: built.argocd.app.release,
+      sourceDirAtSynth: GITOPS_DIR_AT_SYNTH,
+      sourceDirFromStack: fromStack("gitops"),
+      seedScriptFromStack: fromStack("scripts/gitops-seed.sh"),
+      rootChart: { chart: fromStack("charts/gitops-root"), version: GITOPS_ROOT_CHART_VERSION },
+      kubeconfigFromStack: fromStack(KUBECONFIG_FILE),
+    });
+    new TerraformOutput(scope, "gitops_repository", {
+      value: built.gitops.repositoryUrl,
+      description: "In-cluster URL of the GitOps repository ArgoCD follows (web: the Gitea URL)",
+    });
+  }
+
+  const loki = component("loki");
+  const alloy = component("alloy");
+  const grafana = component("grafana");
+  if (loki && alloy && grafana) {
+    const ns = namespaceOf(grafana);
+    built.loki = new Loki(scope, "loki", {
+      namespace: loki.namespace,
+      ...storage,
+      storageGiB: apps.loki.storageGiB,
+      retentionDays: apps.loki.retentionDays,
+      resources: loki.resources,
+      dependsOn: [namespaceOf(loki).resource, ...base.storageReady],
+    });
+    built.alloy = new Alloy(scope, "alloy", {
+      namespace: alloy.namespace,
+      lokiPushUrl: built.loki.pushUrl,
+      resources: alloy.resources,
+      // Logs shipped before Loki is up would only be retried; wait for it.
+      dependsOn: [namespaceOf(alloy).resource, built.loki.app.release],
+    });
+    built.grafana = new Grafana(scope, "grafana", {
+      namespace: grafana.namespace,
+      hostname: grafana.webHostname!,
+      domain,
+      ...storage,
+      storageGiB: apps.grafana.storageGiB,
+      resources: grafana.resources,
+      lokiUrl: built.loki.url,
+      dashboards: { "cluster-health": clusterHealthDashboard, logs: logsDashboard },
+      dependsOn: [ns.resource, ...base.storageReady],
+      ingressReady: base.ingressReady,
+    });
+    new TerraformOutput(scope, "grafana_admin_password", {
+      value: built.grafana.admin.password,
+      sensitive: true,
+      description: 'Password of the Grafana user "admin"',
+    });
+  }
+
+  const vaultwarden = component("vaultwarden");
+  if (vaultwarden) {
+    built.vaultwarden = new Vaultwarden(scope, "vaultwarden", {
+      namespace: vaultwarden.namespace,
+      hostname: vaultwarden.webHostname!,
+      domain,
+      ...storage,
+      storageGiB: apps.vaultwarden.storageGiB,
+      signupsAllowed: apps.vaultwarden.signupsAllowed,
+      resources: vaultwarden.resources,
+      dependsOn: [namespaceOf(vaultwarden).resource, ...base.storageReady],
+      ingressReady: base.ingressReady,
+    });
+  }
+
+  const adguard = component("adguard");
+  if (adguard) {
+    built.adguard = new AdGuardHome(scope, "adguard", {
+      namespace: adguard.namespace,
+      hostname: adguard.webHostname!,
+      domain,
+      dnsLoadBalancerIp: lab.loadBalancer.dnsIp,
+      upstreams: apps.adguard.upstreams.length > 0 ? apps.adguard.upstreams : lab.network.dnsServers,
+      bootstrapDns: lab.network.dnsServers,
+      rewrites: dnsRewrites(lab),
+      ...storage,
+      resources: adguard.resources,
+      dependsOn: [namespaceOf(adguard).resource, ...base.storageReady, ...base.loadBalancerReady],
+      ingressReady: base.ingressReady,
+    });
+    new TerraformOutput(scope, "adguard_admin_password", {
+      value: built.adguard.admin.password,
+      sensitive: true,
+      description: 'Password of the AdGuard Home user "admin" (set at first start; the UI can change it)',
+    });
+  }
+
+  return built;
+}

@@ -1,0 +1,124 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import Ajv from "ajv";
+import { parse } from "yaml";
+import { dnsRewrites } from "../../../config/apps";
+import { AdGuardHome, ADGUARD_IMAGE } from "../../../constructs/platform/adguard-home";
+import { FIXTURES, loadLab } from "../../helpers";
+import { catalogResources, newStack, only, resourcesOf, synthJson } from "./apps-support";
+
+const lab = loadLab();
+
+function build(overrides: Partial<ConstructorParameters<typeof AdGuardHome>[2]> = {}) {
+  const stack = newStack();
+  const adguard = new AdGuardHome(stack, "adguard", {
+    namespace: "adguard",
+    hostname: "adguard",
+    domain: lab.network.domain,
+    dnsLoadBalancerIp: lab.loadBalancer.dnsIp,
+    upstreams: lab.platform.apps.adguard.upstreams,
+    bootstrapDns: lab.network.dnsServers,
+    rewrites: dnsRewrites(lab),
+    storageClassName: "longhorn",
+    resources: catalogResources(lab, "adguard"),
+    ...overrides,
+  });
+  return { adguard, json: synthJson(stack) };
+}
+
+/** The bjw-s common 4.1.1 schema (app-template's), loaded from the fixture copy. */
+let validator: ReturnType<Ajv["compile"]> | undefined;
+function commonSchemaValidator() {
+  if (validator) return validator;
+  const dir = join(FIXTURES, "chart-schemas", "bjw-s-common-4.1.1");
+  const base = "https://raw.githubusercontent.com/bjw-s-labs/helm-charts/common-4.1.1/charts/library/common/";
+  // Formats (int32…) are Kubernetes annotations, not something these values could get wrong.
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  for (const file of readdirSync(join(dir, "schemas"))) {
+    ajv.addSchema(JSON.parse(readFileSync(join(dir, "schemas", file), "utf8")), `${base}schemas/${file}`);
+  }
+  validator = ajv.compile(JSON.parse(readFileSync(join(dir, "values.schema.json"), "utf8")));
+  return validator;
+}
+
+describe("AdGuardHome", () => {
+  const { adguard, json } = build();
+  const [, release] = only(json, "helm_release");
+  const values = parse(release.values[0]);
+  const secret = resourcesOf(json, "kubernetes_secret_v1").find(([, s]) => s.metadata.name === "adguard-initial-config")![1];
+  const config = parse(secret.data["AdGuardHome.yaml"]);
+
+  test("pins app-template 4.1.1 and an exact AdGuard Home image", () => {
+    expect(release).toMatchObject({ chart: "app-template", repository: "https://bjw-s-labs.github.io/helm-charts", version: "4.1.1" });
+    expect(values.controllers.adguard.containers.app.image).toEqual({ repository: "adguard/adguardhome", tag: ADGUARD_IMAGE.tag });
+    expect(ADGUARD_IMAGE.tag).toMatch(/^v\d+\.\d+\.\d+$/);
+  });
+
+  test("its values are valid for the bjw-s common 4.1.1 schema", () => {
+    const validate = commonSchemaValidator();
+    const ok = validate(values);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  test("the schema check catches a misspelt key", () => {
+    const validate = commonSchemaValidator();
+    expect(validate({ ...values, service: { ...values.service, dns: { ...values.service.dns, loadBalancerIp: "1.2.3.4" } } })).toBe(false);
+  });
+
+  test("serves DNS on TCP and UDP 53 at the fixed MetalLB address", () => {
+    expect(values.service.dns).toMatchObject({
+      type: "LoadBalancer",
+      externalTrafficPolicy: "Local",
+      annotations: { "metallb.io/loadBalancerIPs": "192.168.1.61" },
+      ports: { "dns-tcp": { port: 53, protocol: "TCP" }, "dns-udp": { port: 53, protocol: "UDP" } },
+    });
+  });
+
+  test("the web UI goes through the ingress", () => {
+    const [, ingress] = only(json, "kubernetes_ingress_v1");
+    expect(ingress.spec.rule[0].http.path[0].backend.service).toEqual({ name: "adguard-http", port: { number: 3000 } });
+    expect(adguard.web.url).toBe("https://adguard.home.arpa");
+  });
+
+  test("keeps conf and work on Longhorn volumes", () => {
+    expect(values.persistence.conf).toMatchObject({ type: "persistentVolumeClaim", storageClass: "longhorn", globalMounts: [{ path: "/opt/adguardhome/conf" }] });
+    expect(values.persistence.work).toMatchObject({ type: "persistentVolumeClaim", storageClass: "longhorn" });
+  });
+
+  test("copies the generated config into conf only on first start", () => {
+    const init = values.controllers.adguard.initContainers["seed-config"];
+    expect(init.command[2]).toBe("[ -f /opt/adguardhome/conf/AdGuardHome.yaml ] || cp /seed/AdGuardHome.yaml /opt/adguardhome/conf/AdGuardHome.yaml");
+    expect(values.persistence.seed).toEqual({
+      type: "secret",
+      name: "adguard-initial-config",
+      advancedMounts: { adguard: { "seed-config": [{ path: "/seed", readOnly: true }] } },
+    });
+  });
+
+  test("the initial config has the upstreams, the bootstrap resolvers and every rewrite", () => {
+    expect(config.dns).toMatchObject({ port: 53, upstream_dns: lab.platform.apps.adguard.upstreams, bootstrap_dns: ["192.168.1.1"] });
+    expect(config.filtering.rewrites).toEqual(dnsRewrites(lab).map((r) => ({ ...r, enabled: true })));
+    expect(config.filtering.rewrites_enabled).toBe(true);
+    expect(config.schema_version).toBe(31);
+  });
+
+  test("the admin user's password is only a bcrypt hash reference of a generated password", () => {
+    const [passwordId] = only(json, "random_password");
+    expect(config.users).toEqual([{ name: "admin", password: `\${random_password.${passwordId}.bcrypt_hash}` }]);
+  });
+
+  test("fails when no upstream resolver is given", () => {
+    expect(() => build({ upstreams: [] })).toThrow("no upstream resolver; set platform.apps.adguard.upstreams or network.dnsServers");
+  });
+
+  test("fails when a name is rewritten twice", () => {
+    expect(() => build({ rewrites: [{ domain: "a.home.arpa", answer: "1.1.1.1" }, { domain: "a.home.arpa", answer: "2.2.2.2" }] })).toThrow(
+      'rewrite for "a.home.arpa" is given twice',
+    );
+  });
+
+  test("fails when a bootstrap resolver is not an IPv4 address", () => {
+    expect(() => build({ bootstrapDns: ["dns.quad9.net"] })).toThrow("must be plain IPv4 addresses");
+  });
+});

@@ -1,0 +1,82 @@
+import { parse } from "yaml";
+import { Grafana } from "../../../constructs/platform/grafana";
+import clusterHealth from "../../../dashboards/cluster-health.json";
+import logs from "../../../dashboards/logs.json";
+import { loadLab } from "../../helpers";
+import { catalogResources, newStack, only, synthJson } from "./apps-support";
+
+const lab = loadLab();
+
+function build(dashboards: Record<string, object> = { "cluster-health": clusterHealth, logs }) {
+  const stack = newStack();
+  const grafana = new Grafana(stack, "grafana", {
+    namespace: "observability",
+    hostname: "grafana",
+    domain: lab.network.domain,
+    storageClassName: "longhorn",
+    storageGiB: lab.platform.apps.grafana.storageGiB,
+    resources: catalogResources(lab, "grafana"),
+    lokiUrl: "http://loki.observability.svc.cluster.local:3100",
+    dashboards,
+  });
+  return { grafana, json: synthJson(stack) };
+}
+
+describe("Grafana", () => {
+  const { grafana, json } = build();
+  const [, release] = only(json, "helm_release");
+  const values = parse(release.values[0]);
+
+  test("pins the grafana-community chart 12.11.1", () => {
+    expect(release).toMatchObject({ chart: "grafana", repository: "https://grafana-community.github.io/helm-charts", version: "12.11.1" });
+  });
+
+  test("provisions Loki as the default datasource", () => {
+    expect(values.datasources["datasources.yaml"].datasources).toEqual([
+      expect.objectContaining({ type: "loki", uid: "loki", url: "http://loki.observability.svc.cluster.local:3100", isDefault: true }),
+    ]);
+  });
+
+  test("provisions the project's dashboards from a ConfigMap", () => {
+    const [, configMap] = only(json, "kubernetes_config_map_v1");
+    expect(Object.keys(configMap.data)).toEqual(["cluster-health.json", "logs.json"]);
+    const uids = Object.values(configMap.data).map((d) => JSON.parse(d as string).uid);
+    expect(uids).toEqual(["homelab-cluster-health", "homelab-logs"]);
+    expect(values.dashboardsConfigMaps).toEqual({ homelab: configMap.metadata.name });
+    expect(values.dashboardProviders["dashboardproviders.yaml"].providers[0].options.path).toBe("/var/lib/grafana/dashboards/homelab");
+  });
+
+  test("every dashboard panel queries the Loki datasource", () => {
+    for (const dashboard of [clusterHealth, logs] as any[]) {
+      for (const panel of dashboard.panels) {
+        expect(panel.datasource).toEqual({ type: "loki", uid: "loki" });
+        expect(panel.targets.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test("reads the admin from a Secret with a generated password, and keeps data on Longhorn", () => {
+    const [passwordId] = only(json, "random_password");
+    const [, secret] = only(json, "kubernetes_secret_v1");
+    expect(values.admin).toEqual({ existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+    expect(secret.data).toEqual({ "admin-user": "admin", "admin-password": `\${random_password.${passwordId}.result}` });
+    expect(values.persistence).toMatchObject({ enabled: true, storageClassName: "longhorn", size: "2Gi" });
+    expect(values.deploymentStrategy).toEqual({ type: "Recreate" });
+  });
+
+  test("is served at https://grafana.<domain>", () => {
+    expect(values["grafana.ini"].server.root_url).toBe("https://grafana.home.arpa/");
+    expect(grafana.web.url).toBe("https://grafana.home.arpa");
+    expect(values.resources).toEqual({ requests: { cpu: "100m", memory: "192Mi" }, limits: { memory: "384Mi" } });
+  });
+
+  test("fails when a dashboard uses ${…}, which Terraform would interpolate", () => {
+    expect(() => build({ broken: { title: "x", panels: [{ targets: [{ expr: "${namespace}" }] }] } })).toThrow(
+      'dashboard "broken" contains "${" or "%{"; write Grafana variables as $name',
+    );
+  });
+
+  test("fails when no dashboard is given", () => {
+    expect(() => build({})).toThrow("no dashboards given");
+  });
+});

@@ -1,0 +1,89 @@
+import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import type { Resources } from "../../config/apps";
+import { GeneratedCredential } from "./app-secret";
+import { ExposedApp } from "./exposed-app";
+import { HelmApp, type ChartRef } from "./helm-app";
+import { kubeResources, splitResources } from "./kube-resources";
+
+/** argo-helm `argo-cd` chart; keys checked against ../shared/charts/argo-cd/10.1.1/values.yaml. */
+export const ARGOCD_CHART: ChartRef = { chart: "argo-cd", repository: "https://argoproj.github.io/argo-helm", version: "10.1.1" };
+
+/**
+ * How the catalog's ArgoCD total is shared between its pods: the application controller does the
+ * diffing (most memory), the repo server renders Helm charts, the rest are small.
+ */
+export const ARGOCD_RESOURCE_SHARES = { controller: 4, repoServer: 3, server: 1.5, redis: 1, applicationSet: 0.5 } as const;
+
+export interface ArgoCdProps {
+  readonly namespace: string;
+  readonly hostname: string;
+  readonly domain: string;
+  /** Total requests/limits of all ArgoCD pods, from the catalog. */
+  readonly resources: Resources;
+  readonly chart?: ChartRef;
+  readonly dependsOn?: ITerraformDependable[];
+  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
+  readonly ingressReady?: ITerraformDependable[];
+}
+
+/**
+ * ArgoCD behind Traefik: the server speaks plain HTTP inside the cluster (`server.insecure`) and
+ * Traefik terminates TLS with the lab's wildcard certificate. The admin password is generated; only
+ * its bcrypt hash reaches the chart, through `set_sensitive`. Dex and notifications are off: one
+ * household, no SSO, no chat hooks, two pods fewer.
+ */
+export class ArgoCd extends Construct {
+  public readonly app: HelmApp;
+  public readonly admin: GeneratedCredential;
+  public readonly web: ExposedApp;
+
+  constructor(scope: Construct, id: string, props: ArgoCdProps) {
+    super(scope, id);
+    const fqdn = `${props.hostname}.${props.domain}`;
+    // Kept in a Secret too so that `kubectl get secret argocd-admin-password` can recover it.
+    this.admin = new GeneratedCredential(this, "admin", {
+      namespace: props.namespace,
+      secretName: "argocd-admin-password",
+      extraData: { username: "admin" },
+      dependsOn: props.dependsOn,
+    });
+    const shares = splitResources(props.resources, ARGOCD_RESOURCE_SHARES);
+
+    this.app = new HelmApp(this, "chart", {
+      chart: props.chart ?? ARGOCD_CHART,
+      releaseName: "argocd",
+      namespace: props.namespace,
+      createNamespace: false,
+      values: {
+        global: { domain: fqdn },
+        configs: {
+          params: { "server.insecure": true },
+          secret: {
+            createSecret: true,
+            // A fixed time: with the default (now) every upgrade would log everybody out.
+            argocdServerAdminPasswordMtime: "2026-01-01T00:00:00Z",
+          },
+        },
+        dex: { enabled: false },
+        notifications: { enabled: false },
+        controller: { resources: kubeResources(shares.controller) },
+        repoServer: { resources: kubeResources(shares.repoServer) },
+        server: { resources: kubeResources(shares.server), ingress: { enabled: false } },
+        redis: { resources: kubeResources(shares.redis) },
+        applicationSet: { resources: kubeResources(shares.applicationSet) },
+      },
+      sensitiveValues: [{ path: "configs.secret.argocdServerAdminPassword", value: this.admin.bcryptHash }],
+      dependsOn: props.dependsOn,
+    });
+
+    this.web = new ExposedApp(this, id, {
+      hostname: props.hostname,
+      domain: props.domain,
+      namespace: props.namespace,
+      serviceName: "argocd-server",
+      servicePort: 80,
+      dependsOn: [this.app.release, ...(props.ingressReady ?? [])],
+    });
+  }
+}

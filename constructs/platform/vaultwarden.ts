@@ -1,0 +1,121 @@
+import { Construct } from "constructs";
+import { Fn, Op, TerraformVariable, type ITerraformDependable } from "cdktf";
+import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
+import type { Resources } from "../../config/apps";
+import { ExposedApp } from "./exposed-app";
+import { HelmApp, type ChartRef } from "./helm-app";
+import { kubeResources } from "./kube-resources";
+
+/** guerzon `vaultwarden` chart; keys checked against ../shared/charts/vaultwarden/0.43.1/values.yaml. */
+export const VAULTWARDEN_CHART: ChartRef = { chart: "vaultwarden", repository: "https://guerzon.github.io/vaultwarden", version: "0.43.1" };
+
+/**
+ * Labels that put a Longhorn volume (through its PVC) in the `default` recurring-job group, the
+ * group the base layer's snapshot and backup jobs run for.
+ */
+export const LONGHORN_BACKUP_LABELS = {
+  "recurring-job-source.longhorn.io": "enabled",
+  "recurring-job-group.longhorn.io/default": "enabled",
+} as const;
+
+export interface VaultwardenProps {
+  readonly namespace: string;
+  readonly hostname: string;
+  readonly domain: string;
+  readonly storageClassName: string;
+  readonly storageGiB: number;
+  /** Whether anybody reaching the page may create an account (config: signupsAllowed, false by default). */
+  readonly signupsAllowed: boolean;
+  readonly resources: Resources;
+  readonly chart?: ChartRef;
+  readonly dependsOn?: ITerraformDependable[];
+  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
+  readonly ingressReady?: ITerraformDependable[];
+}
+
+/**
+ * Vaultwarden, served only over HTTPS (its web vault needs a secure context for WebCrypto): the
+ * `domain` is the https:// URL and the only route in is the Traefik ingress.
+ *
+ * Admin page: off unless the sensitive Terraform variable `vaultwarden_admin_token` holds an argon2
+ * PHC string (`vaultwarden hash` or `argon2 … -e`). Empty (the default) sets ADMIN_TOKEN to an empty
+ * value, which Vaultwarden treats as "no token": the /admin page stays disabled. Plain tokens are
+ * refused by the variable's validation so that no clear-text admin secret sits in the state.
+ *
+ * Data: a PVC owned by Terraform (not the chart's volumeClaimTemplate), so it carries the Longhorn
+ * recurring-job labels and survives an uninstall of the release.
+ */
+export class Vaultwarden extends Construct {
+  public readonly app: HelmApp;
+  public readonly data: PersistentVolumeClaimV1;
+  public readonly adminToken: TerraformVariable;
+  public readonly web: ExposedApp;
+
+  constructor(scope: Construct, id: string, props: VaultwardenProps) {
+    super(scope, id);
+    if (!Number.isInteger(props.storageGiB) || props.storageGiB < 1) {
+      throw new Error(`Vaultwarden ${id}: storageGiB ${props.storageGiB} must be a whole number of GiB >= 1`);
+    }
+    const fqdn = `${props.hostname}.${props.domain}`;
+
+    this.adminToken = new TerraformVariable(this, "admin_token", {
+      type: "string",
+      default: "",
+      sensitive: true,
+      nullable: false,
+      description:
+        "Vaultwarden admin token as an argon2 PHC string ($argon2id$v=19$…, from `vaultwarden hash`). Empty: the admin page is disabled.",
+    });
+    this.adminToken.overrideLogicalId("vaultwarden_admin_token");
+    this.adminToken.addValidation({
+      // length() < 1 rather than == "" or == 0: cdktf 0.21 renders falsy literals in expressions as `undefined`.
+      condition: Op.or(Op.lt(Fn.lengthOf(this.adminToken.stringValue), 1), Fn.startswith(this.adminToken.stringValue, "$argon2")),
+      errorMessage: "vaultwarden_admin_token must be empty (admin page off) or an argon2 PHC string starting with $argon2; hash your token with `vaultwarden hash`.",
+    });
+
+    this.data = new PersistentVolumeClaimV1(this, "data", {
+      metadata: {
+        name: "vaultwarden-data",
+        namespace: props.namespace,
+        labels: { "app.kubernetes.io/managed-by": "homelab", ...LONGHORN_BACKUP_LABELS },
+      },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: props.storageClassName,
+        resources: { requests: { storage: `${props.storageGiB}Gi` } },
+      },
+      waitUntilBound: false,
+      ...(props.dependsOn?.length ? { dependsOn: props.dependsOn } : {}),
+    });
+
+    this.app = new HelmApp(this, "chart", {
+      chart: props.chart ?? VAULTWARDEN_CHART,
+      releaseName: "vaultwarden",
+      namespace: props.namespace,
+      createNamespace: false,
+      values: {
+        domain: `https://${fqdn}`,
+        signupsAllowed: props.signupsAllowed,
+        // Accounts can still be invited by existing users when signups are off.
+        invitationsAllowed: true,
+        resourceType: "Deployment",
+        strategy: { type: "Recreate" },
+        storage: { existingVolumeClaim: { claimName: "vaultwarden-data", dataPath: "/data" } },
+        resources: kubeResources(props.resources),
+        service: { type: "ClusterIP" },
+        ingress: { enabled: false },
+      },
+      sensitiveValues: [{ path: "adminToken.value", value: this.adminToken.stringValue }],
+      dependsOn: [...(props.dependsOn ?? []), this.data],
+    });
+
+    this.web = new ExposedApp(this, id, {
+      hostname: props.hostname,
+      domain: props.domain,
+      namespace: props.namespace,
+      serviceName: "vaultwarden",
+      servicePort: 80,
+      dependsOn: [this.app.release, ...(props.ingressReady ?? [])],
+    });
+  }
+}
