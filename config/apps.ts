@@ -74,12 +74,21 @@ export function platformComponents(lab: LabConfig): PlatformComponent[] {
   return list;
 }
 
+/**
+ * The domain apps are served under: the public domain when Let's Encrypt (DNS-01) signs the
+ * certificates, otherwise the LAN domain with the lab CA.
+ */
+export function servingDomain(lab: LabConfig): string {
+  return lab.platform.tls.acme?.publicDomain ?? lab.network.domain;
+}
+
 /** Every https://<name>.<domain> the platform serves; all resolve to Traefik's address. */
 export function exposedHosts(lab: LabConfig): ExposedHost[] {
+  const domain = servingDomain(lab);
   return platformComponents(lab)
     .filter((c) => c.webHostname !== undefined)
     .map((c) => {
-      const fqdn = `${c.webHostname}.${lab.network.domain}`;
+      const fqdn = `${c.webHostname}.${domain}`;
       return { component: c.id, hostname: c.webHostname as string, fqdn, url: `https://${fqdn}` };
     });
 }

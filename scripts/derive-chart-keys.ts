@@ -203,8 +203,25 @@ export function normalize(set: Set<string>): string {
   return list.join("|");
 }
 
+/**
+ * Keys the chart reads that its values.yaml does not list as such: documented elsewhere in the
+ * chart (README, comments, templates). Each entry says why; keep this list short.
+ */
+const DOCUMENTED_KEYS: Record<string, Record<string, string>> = {
+  // "configs.params: add parameters here" — every argocd-cmd-params-cm key (9.0.0 stopped listing them).
+  "argo-cd": { "configs.params": "map" },
+  // The config-reloader sidecar's resources block is passed through as a Kubernetes resources map.
+  alloy: { "configReloader.resources": "map" },
+  // grafana.ini is rendered verbatim into grafana.ini (any section); persistence.storageClassName is
+  // commented out in values.yaml but read by the PVC template.
+  grafana: { "grafana.ini": "map", "persistence.storageClassName": "string" },
+};
+
 function derive(chart: ChartDir, all: ChartDir[], walker: SchemaWalker): ChartKeys {
   const types = ownKeys(chart, walker);
+  for (const [key, type] of Object.entries(DOCUMENTED_KEYS[chart.chart] ?? {})) {
+    types.set(key, new Set([type]));
+  }
   for (const dep of (chart.meta.dependencies ?? []) as Json[]) {
     const alias: string = dep.alias ?? dep.name;
     const local = all.find((c) => c.meta.name === dep.name && String(c.meta.version) === String(dep.version));

@@ -15,9 +15,7 @@ import { labWith, loadLab, validLab } from "../helpers";
 import { loadChartKeys, unknownKeys, type ChartKeys } from "../support/chart-keys";
 
 /** Upstream charts without a fixture, and why. Anything else without one fails the test. */
-const WITHOUT_FIXTURE: Record<string, string> = {
-  gitea: "no upstream values.yaml was captured (the chart is hosted on gitea.com; see shared/charts/README.md)",
-};
+const WITHOUT_FIXTURE: Record<string, string> = {};
 
 const ACME = { email: "admin@example.org", publicDomain: "lab.example.org", dnsProvider: "cloudflare", staging: true };
 
@@ -88,6 +86,12 @@ describe("the checker", () => {
   test("MetalLB: the frr-k8s subchart's keys pass unchecked, its on/off switch is checked", () => {
     expect(unknownKeys({ "frr-k8s": { anything: { goes: true } }, frrk8s: { enabled: false } }, metallb)).toEqual([]);
     expect(unknownKeys({ frrk8s: { enable: false } }, metallb)).toEqual(["frrk8s.enable"]);
+  });
+
+  test("a key that contains a dot (grafana.ini) is looked up segment by segment", () => {
+    const grafana = loadChartKeys("grafana", "12.11.1") as ChartKeys;
+    expect(unknownKeys({ "grafana.ini": { server: { root_url: "https://grafana.home.arpa" } } }, grafana)).toEqual([]);
+    expect(unknownKeys({ "grafana.inii": { server: {} } }, grafana)).toEqual(["grafana.inii"]);
   });
 
   test("a key set below a scalar is refused", () => {

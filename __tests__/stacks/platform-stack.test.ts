@@ -33,6 +33,14 @@ const PINNED: [string, string, string | undefined, string][] = [
   ["longhorn", "longhorn", "https://charts.longhorn.io", "1.12.1"],
   ["longhorn-recurring-jobs", "longhorn-recurring-jobs", undefined, "1.0.0"],
   ["longhorn-ui-auth", "traefik-basic-auth", undefined, "1.0.0"],
+  ["gitea", "gitea", "https://dl.gitea.com/charts/", "12.5.3"],
+  ["argocd", "argo-cd", "https://argoproj.github.io/argo-helm", "10.1.1"],
+  ["gitops-root", "gitops-root", undefined, "0.1.0"],
+  ["loki", "loki", "https://grafana-community.github.io/helm-charts", "18.11.0"],
+  ["alloy", "alloy", "https://grafana.github.io/helm-charts", "1.11.1"],
+  ["grafana", "grafana", "https://grafana-community.github.io/helm-charts", "12.11.1"],
+  ["vaultwarden", "vaultwarden", "https://guerzon.github.io/vaultwarden", "0.43.1"],
+  ["adguard", "app-template", "https://bjw-s-labs.github.io/helm-charts", "4.1.1"],
 ];
 
 describe("pinned charts", () => {
@@ -62,12 +70,27 @@ const ORDER: [string, string[]][] = [
   ["traefik-dashboard-auth", ["traefik"]],
   ["longhorn-recurring-jobs", ["longhorn"]],
   ["longhorn-ui-auth", ["traefik"]],
+  ["gitea", ["longhorn", "metallb-config"]],
+  ["gitops-root", ["argocd"]],
+  ["alloy", ["loki"]],
+  ["loki", ["longhorn"]],
+  ["grafana", ["longhorn"]],
+  ["vaultwarden", ["longhorn"]],
+  ["adguard", ["longhorn", "metallb-config"]],
 ];
 
 describe("install order in depends_on", () => {
   test.each(ORDER)("%s waits for %j", (name, before) => {
     const deps = releaseDependsOn(json, name);
     for (const b of before) expect(deps).toContain(releaseAddress(json, b));
+  });
+
+  test("the GitOps root Application waits for the seeded repository, which waits for Gitea", () => {
+    const seeds = Object.entries(resourcesOf(json, "null_resource")).filter(([id]) => id.startsWith("gitops_seed"));
+    expect(seeds).toHaveLength(1);
+    const [seedId, seed] = seeds[0];
+    expect(seed.depends_on).toContain(releaseAddress(json, "gitea"));
+    expect(releaseDependsOn(json, "gitops-root")).toContain(`null_resource.${seedId}`);
   });
 
   test("the lab CA Secret waits for cert-manager's namespace, and the issuers for the Secret", () => {
@@ -135,12 +158,18 @@ describe("no secret in the synthesized JSON", () => {
     expect(literals).toEqual([]);
   });
 
-  test("every Secret's data is a Terraform reference (kept in state, not in the JSON)", () => {
+  test("every secret-like key of a Secret is a Terraform reference (kept in state, not in the JSON)", () => {
+    // Usernames, repository URLs and types are not secrets; passwords, tokens, keys and htpasswd are.
+    const secretLike = /pass|token|key|secret|htpasswd|users|crt/i;
+    let checked = 0;
     for (const [id, secret] of Object.entries(resourcesOf(json, "kubernetes_secret_v1"))) {
       for (const [key, value] of Object.entries(secret.data as Record<string, string>)) {
+        if (!secretLike.test(key)) continue;
+        checked++;
         expect([id, key, value.includes("${")]).toEqual([id, key, true]);
       }
     }
+    expect(checked).toBeGreaterThan(5);
   });
 
   test("sensitive chart values are passed by reference", () => {
@@ -165,7 +194,7 @@ describe("Let's Encrypt lab", () => {
 
   test("the Cloudflare token is a sensitive variable (TF_VAR_cloudflare_api_token), only in acme mode", () => {
     expect(acme.variable.cloudflare_api_token).toMatchObject({ type: "string", sensitive: true, nullable: false });
-    expect(json.variable).toBeUndefined();
+    expect(json.variable?.cloudflare_api_token).toBeUndefined();
   });
 });
 

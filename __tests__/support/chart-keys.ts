@@ -65,6 +65,10 @@ function trieOf(fixture: ChartKeys): TrieNode {
   return root;
 }
 
+function childrenOf(nodes: TrieNode[], key: string): TrieNode[] {
+  return nodes.flatMap((n) => [n.children.get(key), n.children.get("*")]).filter((n): n is TrieNode => !!n);
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -79,7 +83,14 @@ export function unknownKeys(values: object, fixture: ChartKeys): string[] {
   const walk = (value: Record<string, unknown>, nodes: TrieNode[], prefix: string) => {
     for (const [key, child] of Object.entries(value)) {
       const path = prefix ? `${prefix}.${key}` : key;
-      const candidates = nodes.flatMap((n) => [n.children.get(key), n.children.get("*")]).filter((n): n is TrieNode => !!n);
+      let candidates = childrenOf(nodes, key);
+      if (candidates.length === 0 && key.includes(".")) {
+        // The fixture splits paths on ".": a key that contains one ("grafana.ini") is looked up
+        // segment by segment, stopping at a level that takes any child.
+        candidates = key
+          .split(".")
+          .reduce((from, segment) => (from.some((n) => n.type !== undefined && acceptsAnyChild(n.type)) ? from : childrenOf(from, segment)), nodes);
+      }
       if (candidates.length === 0) {
         unknown.push(path);
       } else if (candidates.some((n) => n.type !== undefined && acceptsAnyChild(n.type))) {

@@ -7,6 +7,7 @@ import { TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
+import { NullProvider } from "@cdktf/provider-null/lib/provider";
 
 function single<T extends IConstruct>(scope: IConstruct, id: string, make: (stack: TerraformStack) => T, type: new (...args: any[]) => T): T {
   const stack = TerraformStack.of(scope);
@@ -24,4 +25,9 @@ export function randomProvider(scope: IConstruct): RandomProvider {
 /** The stack's hashicorp/tls provider (created on first use). */
 export function tlsProvider(scope: IConstruct): TlsProvider {
   return single(scope, "tls", (stack) => new TlsProvider(stack, "tls"), TlsProvider);
+}
+
+/** The stack's hashicorp/null provider (created on first use). */
+export function nullProvider(scope: IConstruct): NullProvider {
+  return single(scope, "null", (stack) => new NullProvider(stack, "null"), NullProvider);
 }

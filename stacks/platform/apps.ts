@@ -1,9 +1,7 @@
 import { join } from "node:path";
-import { TerraformOutput, TerraformStack } from "cdktf";
-import { NullProvider } from "@cdktf/provider-null/lib/provider";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import { dnsRewrites, platformComponents, type PlatformComponent } from "../../config/apps";
+import { dnsRewrites, platformComponents, servingDomain, type PlatformComponent } from "../../config/apps";
 import { KUBECONFIG_FILE, fromStack } from "../../config/paths";
 import type { LabConfig } from "../../config/schema";
 import { AdGuardHome } from "../../constructs/platform/adguard-home";
@@ -12,6 +10,8 @@ import { AppNamespace } from "../../constructs/platform/app-namespace";
 import { ArgoCd } from "../../constructs/platform/argocd";
 import { Gitea, GITEA_HTTP_PORT, GITEA_HTTP_SERVICE } from "../../constructs/platform/gitea";
 import { GitopsBootstrap, GITOPS_ROOT_CHART_VERSION } from "../../constructs/platform/gitops-bootstrap";
+import { localChart } from "../../constructs/platform/helm-app";
+import { nullProvider, randomProvider } from "../../constructs/platform/providers";
 import { Grafana } from "../../constructs/platform/grafana";
 import { Loki } from "../../constructs/platform/loki";
 import { Vaultwarden } from "../../constructs/platform/vaultwarden";
@@ -37,15 +37,13 @@ const GITOPS_DIR_AT_SYNTH = join(__dirname, "..", "..", "gitops");
 /** Phase 5: Gitea, ArgoCD + GitOps bootstrap, observability, Vaultwarden, AdGuard Home. */
 export function buildPlatformApps(scope: Construct, lab: LabConfig, base: PlatformBase): PlatformApps {
   // Generated passwords (random) and the GitOps seeding (null); added once per stack, whoever needs them first.
-  const stack = TerraformStack.of(scope);
-  const present = stack.node.findAll();
-  if (!present.some((c) => c instanceof RandomProvider)) new RandomProvider(stack, "random");
-  if (!present.some((c) => c instanceof NullProvider)) new NullProvider(stack, "null");
+  randomProvider(scope);
+  nullProvider(scope);
 
   const catalog = new Map(platformComponents(lab).map((c) => [c.id, c]));
   const component = (id: string): PlatformComponent | undefined => catalog.get(id);
   const apps = lab.platform.apps;
-  const domain = lab.network.domain;
+  const domain = servingDomain(lab);
   const storage = { storageClassName: base.storageClassName };
 
   // One Terraform-owned namespace per catalog namespace (Loki, Alloy and Grafana share one). Apps get
@@ -113,7 +111,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       sourceDirAtSynth: GITOPS_DIR_AT_SYNTH,
       sourceDirFromStack: fromStack("gitops"),
       seedScriptFromStack: fromStack("scripts/gitops-seed.sh"),
-      rootChart: { chart: fromStack("charts/gitops-root"), version: GITOPS_ROOT_CHART_VERSION },
+      rootChart: localChart("gitops-root", GITOPS_ROOT_CHART_VERSION),
       kubeconfigFromStack: fromStack(KUBECONFIG_FILE),
     });
     new TerraformOutput(scope, "gitops_repository", {

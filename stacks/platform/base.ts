@@ -1,6 +1,6 @@
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { exposedHosts, platformComponents, type PlatformComponent } from "../../config/apps";
+import { exposedHosts, platformComponents, servingDomain, type PlatformComponent } from "../../config/apps";
 import { serviceAddresses } from "../../config/rules";
 import type { LabConfig } from "../../config/schema";
 import { CertManager } from "../../constructs/platform/cert-manager";
@@ -14,13 +14,7 @@ import { Traefik } from "../../constructs/platform/traefik";
 import { TraefikBasicAuth } from "../../constructs/platform/traefik-basic-auth";
 import type { PlatformBase } from "./contract";
 
-/**
- * The domain apps are served under: the public domain when Let's Encrypt issues the certificate
- * (it can only prove names the DNS provider serves), the LAN domain otherwise.
- */
-export function servingDomain(lab: LabConfig): string {
-  return lab.platform.tls.acme?.publicDomain ?? lab.network.domain;
-}
+export { servingDomain };
 
 /**
  * Names on Traefik's default certificate. With the lab CA, every app's name is listed besides the
