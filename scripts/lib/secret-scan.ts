@@ -53,10 +53,10 @@ const SHAPES: readonly { id: string; pattern: RegExp }[] = [
   { id: "k3s-token", pattern: /\bK10[0-9a-f]{32,}::[a-z]+:[A-Za-z0-9]{8,}/g },
   { id: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g },
   {
-    // htpasswd / crypt(3) hashes (Traefik basic auth users, /etc/shadow lines): crackable offline.
+    // argon2, htpasswd and crypt(3) hashes (admin tokens, basic-auth users, /etc/shadow): crackable offline.
     id: "password-hash",
     pattern:
-      /\$(?:2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}|apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|[56]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86})/g,
+      /\$(?:argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{16,}\$[A-Za-z0-9+/]{20,}|2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}|apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|[56]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86})/g,
   },
   { id: "kubeconfig-key-data", pattern: /\bclient-key-data:\s*["']?[A-Za-z0-9+/=]{20,}/g },
 ];
@@ -147,7 +147,7 @@ export function isNonSecretValue(value: string): boolean {
   if (v.includes("${") || v.includes("{{") || v.includes("%{")) return true; // Terraform, Jinja, templatefile
   if (/^\$[A-Za-z_({]/.test(v)) return true; // shell/env reference: $VAR, ${VAR}, $(command)
   if (/^!vault\b/.test(v)) return true; // Ansible Vault
-  if (/^<[^<>]+>$/.test(v) || /^(x{3,}|\*{3,}|\.{3}|…)$/i.test(v)) return true; // placeholders in docs
+  if (/<[A-Za-z][^<>]*>/.test(v) || /^(x{3,}|\*{3,}|\.{3}|…)$/i.test(v)) return true; // placeholders in docs: <secret>
   if (/^\(sensitive( value)?\)$/i.test(v)) return true; // terraform output masking
   return false;
 }
