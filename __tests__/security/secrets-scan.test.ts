@@ -47,6 +47,16 @@ beforeAll(() => {
 }, 60_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** Fails with every finding, and what to do about a deliberate one. */
+function expectNoFindings(findings: ReturnType<typeof scanPaths>): void {
+  if (findings.length === 0) return;
+  throw new Error(
+    `secret material found:\n${formatFindings(findings)}\n\nMove real secrets to Terraform state (random_password, sensitive) or ` +
+      "the environment. A deliberate fake in a test (e.g. a literal that a construct must refuse): build it at run time, " +
+      "or put a `secret-scan: allow` comment on its line.",
+  );
+}
+
 function stackFiles(): string[] {
   const stacks = join(outdir, "stacks");
   return readdirSync(stacks).map((s) => join(stacks, s, "cdk.tf.json"));
@@ -55,7 +65,7 @@ function stackFiles(): string[] {
 describe("the default lab's output", () => {
   test("cdktf.out holds no secret material", () => {
     expect(stackFiles().length).toBeGreaterThanOrEqual(3);
-    expect(formatFindings(scanPaths([outdir], work))).toBe("");
+    expectNoFindings(scanPaths([outdir], work));
   });
 
   test("every output built from a generated secret, and every secret-named variable, is sensitive", () => {
@@ -71,7 +81,7 @@ test("every tracked or new file, every snapshot and the generated inventory hold
   // Snapshots are written by jest next to the tests; the inventory is generated from the config.
   expect(files.some((f) => f.endsWith(join("__tests__", "helpers.ts")))).toBe(true);
   const generated = [INVENTORY_FILE].map((f) => join(ROOT, f)).filter(existsSync);
-  expect(formatFindings(scanPaths([...files, ...generated], ROOT))).toBe("");
+  expectNoFindings(scanPaths([...files, ...generated], ROOT));
 });
 
 describe("the scan fails on planted secrets", () => {
@@ -112,6 +122,9 @@ describe("the scan lets references and names through", () => {
     ["a placeholder in the docs", "token: <your Cloudflare API token>", "docs.md"],
     ["a placeholder inside a value", "export PROXMOX_VE_API_TOKEN='terraform@pve!homelab=<secret>'", "docs.md"],
     ["prose in the docs", `the ${PASSWORD_KEY}: read it with terraform output -raw`, "docs.md"],
+    ["an output name mapped to itself (cdktf metadata)", `"grafana_admin_${PASSWORD_KEY}": "grafana_admin_${PASSWORD_KEY}",`, "cdk.tf.json"],
+    ["a type name in a chart-key fixture", `"gitea.admin.${PASSWORD_KEY}": "null|string",`, "gitea-12.5.3.json"],
+    ["a timestamp next to a password", `argocdServerAdmin${piece("Pass", "word")}Mtime: "2026-01-01T00:00:00Z"`, "a.ts"],
     ["a type annotation", `readonly ${PASSWORD_KEY}: string;`, "a.ts"],
     ["a code expression", `${PASSWORD_KEY}: props.adminPassword,`, "a.ts"],
     ["a PEM header without a key (a test of the config)", `vm.sshPublicKeys: ["${piece("-----BEGIN OPENSSH ", "PRIVATE KEY-----")}"]`, "fixture.yaml"],
@@ -130,6 +143,9 @@ test("classifyKey tells secrets from the names of secrets", () => {
   expect(classifyKey("existingSecret")).toBeUndefined();
   expect(classifyKey("passwordKey")).toBeUndefined();
   expect(classifyKey("secretName")).toBeUndefined();
+  expect(classifyKey("apiTokenSecretKey")).toBeUndefined();
+  expect(classifyKey("pve_api_token_role")).toBeUndefined();
+  expect(classifyKey("aws_secret_key")).toBe("secret");
   expect(classifyKey("sshPublicKeys")).toBeUndefined();
   expect(classifyKey("key")).toBe("credential");
 });

@@ -77,6 +77,9 @@ const NAMING_WORDS = new Set([
   "expiry", "expires", "expiration", "version", "source", "kind", "format", "regex", "pattern", "sensitive", "label",
   "labels", "annotation", "annotations", "output", "outputs", "secrets", "provider", "store", "class", "command",
   "user", "username", "reset", "strength", "complexity", "special", "upper", "lower", "numeric", "keepers", "volume",
+  "mtime", "time", "timestamp", "date", "created", "updated", "modified", "role", "roles", "realm", "comment",
+  "privileges", "privs", "acl", "scope", "scopes", "issuer", "audience", "prefix", "suffix", "dir", "directory",
+  "owner", "group", "permissions", "endpoint", "host", "hostname", "port", "header", "required", "separation",
 ]);
 /** After these, "key" is the name of an entry in a Kubernetes Secret (`passwordKey: password`). */
 const KEY_NAMING_PREFIXES = new Set(["password", "pass", "token", "user", "username", "secret", "admin"]);
@@ -126,6 +129,10 @@ export function classifyKey(key: string): "secret" | "credential" | undefined {
 function classifyWords(words: string[]): "secret" | "credential" | undefined {
   if (words.length === 0) return undefined;
   const last = words[words.length - 1];
+  // `apiTokenSecretKey`, `passwordSecretKey`: where in a Kubernetes Secret the token is, not the token.
+  if (words.length > 2 && words.slice(-2).join(" ") === "secret key" && words.slice(0, -2).some((w) => SECRET_WORDS.has(w))) {
+    return undefined;
+  }
   if (last === "key" && words.length > 1 && KEY_NAMING_PREFIXES.has(words[words.length - 2]) && words[words.length - 2] !== "secret") {
     return undefined;
   }
@@ -144,6 +151,11 @@ export function isNonSecretValue(value: string): boolean {
   if (v.length < 4) return true; // too short to be a credential; also `""`, `~`, `no`
   if (/^(true|false|null|none|nil|undefined|yes|no|on|off)$/i.test(v)) return true;
   if (/^-?\d+(\.\d+)?$/.test(v)) return true;
+  // JSON-schema type names, as in the chart-key fixtures ("gitea.admin.password": "string").
+  if (/^(string|object|boolean|number|integer|array|null|map|subchart)(\|(string|object|boolean|number|integer|array|null|map|subchart))*$/.test(v)) {
+    return true;
+  }
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) return true; // a date or timestamp
   if (v.includes("${") || v.includes("{{") || v.includes("%{")) return true; // Terraform, Jinja, templatefile
   if (/^\$[A-Za-z_({]/.test(v)) return true; // shell/env reference: $VAR, ${VAR}, $(command)
   if (/^!vault\b/.test(v)) return true; // Ansible Vault
@@ -217,6 +229,7 @@ export function scanText(text: string, file: string): SecretFinding[] {
         value = doubleQuoted ?? singleQuoted ?? backQuoted ?? "";
       }
       if (/\s/.test(value.trim())) continue; // a sentence in a string, not a credential
+      if (value === key) continue; // a name mapped to itself (cdktf's output metadata)
       if (isNonSecretValue(value)) continue;
       if (kind === "credential" && !looksRandom(value)) continue;
       report(i + 1, kind === "secret" ? "secret-literal" : "high-entropy-credential", `${key}: ${hint(value)}`);
