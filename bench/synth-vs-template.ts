@@ -140,8 +140,15 @@ function main(): void {
         return m;
       });
       process.stderr.write(`${c.name} via ${c.command}: ${r.runs.map((s) => s.toFixed(2)).join(" s, ")} s${failure ? ` (FAILED: ${failure})` : ""}\n`);
-      rows.push([c.name, c.command, failure ? "failed" : r.seconds.toFixed(2), r.peakMiB.toFixed(0), r.runs.map((s) => s.toFixed(2)).join(" ")]);
-      results.push({ name: c.name, command: c.command, medianSeconds: r.seconds, peakMiB: r.peakMiB, runs: r.runs, failure });
+      rows.push([
+        c.name,
+        c.command,
+        failure ? "failed" : r.seconds.toFixed(2),
+        r.cpuSeconds.toFixed(2),
+        r.peakMiB.toFixed(0),
+        r.runs.map((s) => s.toFixed(2)).join(" "),
+      ]);
+      results.push({ name: c.name, command: c.command, medianSeconds: r.seconds, medianCpuSeconds: r.cpuSeconds, peakMiB: r.peakMiB, runs: r.runs, failure });
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -150,7 +157,7 @@ function main(): void {
     `Synth vs cdktf's TypeScript template (${runs} runs each, median; memory: ${MEMORY_METHOD})`,
     machine(),
     "",
-    table(["app", "command", "median s", "peak MiB", "runs s"], rows),
+    table(["app", "command", "median s", "CPU s", "peak MiB", "runs s"], rows),
   ].join("\n");
   console.log(report);
   writeFileSync(join(RESULTS, "synth-vs-template.md"), `${report}\n`);

@@ -11,6 +11,8 @@ export interface Measurement {
   readonly seconds: number;
   /** Peak RSS of the largest process of the command, MiB. */
   readonly peakMiB: number;
+  /** User + system CPU time of the command and its children: steadier than wall time on a busy machine. */
+  readonly cpuSeconds: number;
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;
@@ -42,7 +44,7 @@ export function run(command: string, args: readonly string[], options: RunOption
     let argv = [...args];
     if (existsSync(GNU_TIME)) {
       file = GNU_TIME;
-      argv = ["-f", "%M", "-o", report, command, ...args];
+      argv = ["-f", "%M %U %S", "-o", report, command, ...args];
     } else {
       env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} --require ${PEAK_RSS_HOOK}`.trim();
       env.BENCH_RSS_FILE = report;
@@ -51,10 +53,13 @@ export function run(command: string, args: readonly string[], options: RunOption
     const child = spawnSync(file, argv, { cwd: options.cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (child.error) throw child.error;
-    const kib = existsSync(report)
-      ? Math.max(...readFileSync(report, "utf8").split("\n").map((l) => Number(l.trim().split(/\s+/).pop())).filter((n) => n > 0))
-      : NaN;
-    const measurement = { seconds, peakMiB: kib / 1024, status: child.status, stdout: child.stdout, stderr: child.stderr };
+    // GNU time: one "maxKiB user sys" line; the preload: one "pid maxKiB user sys" line per process.
+    const lines = existsSync(report)
+      ? readFileSync(report, "utf8").split("\n").map((l) => l.trim().split(/\s+/).map(Number)).filter((f) => f.length >= 3 && f.every((n) => !Number.isNaN(n)))
+      : [];
+    const kib = Math.max(...lines.map((f) => f[f.length - 3]));
+    const cpuSeconds = lines.reduce((sum, f) => sum + f[f.length - 2] + f[f.length - 1], 0);
+    const measurement = { seconds, peakMiB: kib / 1024, cpuSeconds, status: child.status, stdout: child.stdout, stderr: child.stderr };
     if (child.status !== 0 && !options.allowFailure) {
       throw new Error(`${command} ${args.join(" ")} exited ${child.status}:\n${child.stderr || child.stdout}`);
     }
@@ -70,11 +75,27 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Runs `times` times; median wall time, highest peak memory. */
-export function repeat(times: number, once: () => Measurement): { seconds: number; peakMiB: number; runs: number[] } {
+export interface Repeated {
+  /** Median wall time. */
+  readonly seconds: number;
+  /** Median CPU time (user + system). */
+  readonly cpuSeconds: number;
+  /** Highest peak memory of all runs. */
+  readonly peakMiB: number;
+  /** Wall time of each run. */
+  readonly runs: number[];
+}
+
+/** Runs `times` times. */
+export function repeat(times: number, once: () => Measurement): Repeated {
   const runs: Measurement[] = [];
   for (let i = 0; i < times; i++) runs.push(once());
-  return { seconds: median(runs.map((r) => r.seconds)), peakMiB: Math.max(...runs.map((r) => r.peakMiB)), runs: runs.map((r) => r.seconds) };
+  return {
+    seconds: median(runs.map((r) => r.seconds)),
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
+    peakMiB: Math.max(...runs.map((r) => r.peakMiB)),
+    runs: runs.map((r) => r.seconds),
+  };
 }
 
 /** A Markdown table (also readable in a terminal); numeric columns are right-aligned. */
