@@ -169,8 +169,22 @@ function pinnedVersionSites(): { file: string; index: number; version: string }[
   return sites;
 }
 
+/** Charts kept in this repository (charts/<name>/Chart.yaml): their versions are ours, not dependencies. */
+function ownChartVersions(): { name: string; version: string }[] {
+  return files
+    .filter((f) => /^charts\/[^/]+\/Chart\.yaml$/.test(f))
+    .map((f) => ({ name: f.split("/")[1], version: /^version:\s*["']?([^"'\s]+)/m.exec(read(f))?.[1] ?? "" }));
+}
+
+/** A site like `GITOPS_ROOT_CHART_VERSION = "0.1.0"` that names one of our own charts at its version. */
+function isOwnChartVersion(site: { file: string; index: number; version: string }, own = ownChartVersions()): boolean {
+  const text = read(site.file);
+  const line = text.slice(text.lastIndexOf("\n", site.index) + 1, site.index).toLowerCase().replace(/[^a-z0-9]/g, "");
+  return own.some((c) => c.version === site.version && line.includes(c.name.replace(/[^a-z0-9]/g, "")));
+}
+
 test("every pinned version in the config, the code and the Ansible defaults is found by a manager", () => {
-  const sites = pinnedVersionSites();
+  const sites = pinnedVersionSites().filter((s) => !isOwnChartVersion(s));
   expect(sites.length).toBeGreaterThanOrEqual(6);
   const missed = sites.filter((s) => !dependencies.some((d) => d.file === s.file && d.start <= s.index && s.index < d.end));
   const line = (s: { file: string; index: number }) => read(s.file).slice(0, s.index).split("\n").length;
