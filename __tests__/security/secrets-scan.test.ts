@@ -1,0 +1,175 @@
+/**
+ * Secrets hygiene: nothing this project synthesizes, generates or commits holds secret material.
+ * Generated secrets live in Terraform state (sensitive), credentials in the environment.
+ *
+ * The planted secrets below are assembled from pieces at run time, so that this file itself
+ * passes the scan of every tracked file.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { INVENTORY_FILE } from "../../config/paths";
+import {
+  checkStackSecrets,
+  classifyKey,
+  formatFindings,
+  repositoryFiles,
+  scanPaths,
+  scanText,
+} from "../../scripts/lib/secret-scan";
+import { FIXTURES } from "../helpers";
+
+const ROOT = join(__dirname, "..", "..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+
+const piece = (...parts: string[]) => parts.join("");
+const PASSWORD_KEY = piece("pass", "word");
+const PEM_KEY = [
+  piece("-----BEGIN ", "OPENSSH PRIVATE", " KEY-----"),
+  piece("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW", "QyNTUxOQAAACBx"),
+  piece("-----END ", "OPENSSH PRIVATE", " KEY-----"),
+].join("\n");
+
+let work: string;
+let outdir: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "homelab-secrets-"));
+  outdir = join(work, "cdktf.out");
+  // What a user's `npm run synth` writes, for the default lab.
+  const run = spawnSync(TSX, ["main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, HOMELAB_CONFIG: join(FIXTURES, "labs", "default.yaml"), CDKTF_OUTDIR: outdir },
+    encoding: "utf8",
+  });
+  if (run.status !== 0) throw new Error(`synth of the default lab failed:\n${run.stderr}`);
+}, 60_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Fails with every finding, and what to do about a deliberate one. */
+function expectNoFindings(findings: ReturnType<typeof scanPaths>): void {
+  if (findings.length === 0) return;
+  throw new Error(
+    `secret material found:\n${formatFindings(findings)}\n\nMove real secrets to Terraform state (random_password, sensitive) or ` +
+      "the environment. A deliberate fake in a test (e.g. a literal that a construct must refuse): build it at run time, " +
+      "or put a `secret-scan: allow` comment on its line.",
+  );
+}
+
+function stackFiles(): string[] {
+  const stacks = join(outdir, "stacks");
+  return readdirSync(stacks).map((s) => join(stacks, s, "cdk.tf.json"));
+}
+
+describe("the default lab's output", () => {
+  test("cdktf.out holds no secret material", () => {
+    expect(stackFiles().length).toBeGreaterThanOrEqual(3);
+    expectNoFindings(scanPaths([outdir], work));
+  });
+
+  test("every output built from a generated secret, and every secret-named variable, is sensitive", () => {
+    const problems = stackFiles().flatMap((file) =>
+      checkStackSecrets(JSON.parse(readFileSync(file, "utf8"))).map((p) => `${file.slice(outdir.length + 1)}: ${p.path} ${p.message}`),
+    );
+    expect(problems).toEqual([]);
+  });
+});
+
+test("every tracked or new file, every snapshot and the generated inventory hold no secret material", () => {
+  const files = repositoryFiles(ROOT);
+  // Snapshots are written by jest next to the tests; the inventory is generated from the config.
+  expect(files.some((f) => f.endsWith(join("__tests__", "helpers.ts")))).toBe(true);
+  const generated = [INVENTORY_FILE].map((f) => join(ROOT, f)).filter(existsSync);
+  expectNoFindings(scanPaths([...files, ...generated], ROOT));
+});
+
+describe("the scan fails on planted secrets", () => {
+  test("a literal password planted in a generated file fails the scan, naming file and line", () => {
+    const dir = join(work, "planted");
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    writeFileSync(join(dir, "hosts.yaml"), `all:\n  vars:\n    k3s_${PASSWORD_KEY}: c0rrect-h0rse-battery\n`);
+    expect(formatFindings(scanPaths([dir], work))).toBe("planted/hosts.yaml:3: secret-literal: k3s_password: c0r… (21 chars)");
+  });
+
+  test.each([
+    ["a PEM private key with its body", `key: |\n  ${PEM_KEY.replace(/\n/g, "\n  ")}\n`, "a.yaml", "pem-private-key"],
+    ["a PEM private key inside JSON", JSON.stringify({ content: PEM_KEY }), "a.json", "pem-private-key"],
+    ["a token literal in TypeScript", `const x = { ${piece("tok", "en")}: "s3cr3t-value-123" };`, "a.ts", "secret-literal"],
+    ["a password in Helm values rendered into JSON", JSON.stringify({ values: [`admin:\n  ${PASSWORD_KEY}: hunter2hunter2\n`] }), "cdk.tf.json", "secret-literal"],
+    ["a default admin password in chart values", `values: { admin${piece("Pass", "word")}: "admin" }`, "a.ts", "secret-literal"],
+    ["an AWS access key id", `aws_access_key_id = ${piece("AKIA", "IOSFODNN7EXAMPLE")}`, "a.ini", "aws-access-key-id"],
+    ["a Proxmox API token", `PROXMOX_VE_API_TOKEN='root@pam!homelab=${piece("8a6d1c2e-4b3f", "-4a5b-9c8d-0e1f2a3b4c5d")}'`, "a.sh", "proxmox-api-token"],
+    ["a Terraform Cloud token", `token = "${piece("Ab3dE6gH9jK2mN", ".atlas", "v1.")}${"x7Y".repeat(22)}"`, "a.tfrc", "terraform-cloud-token"],
+    ["a K3s join token", `${piece("K10", "3c5e7a9b1d2f4a6c8e0b2d4f6a8c0e2b4")}::server:${piece("9f8e7d6c", "5b4a")}`, "a.txt", "k3s-token"],
+    ["an argon2 admin token hash", `ADMIN_TOKEN='${piece("$argon2id$v=19$m=65540,t=3,p=4$", "bXBjTVRNWlhqMFRrYlpGZA$")}Nr9V2sVh5PdgQS3qfdq1LTWHQj3pM1E0ZwYwv6Bq3hU'`, "a.env", "password-hash"],
+    ["an htpasswd line", `users: "admin:${piece("$apr1$", "H6uskkkW$")}IgXLP6ewTrSuBkTrqE8wj/"`, "a.ts", "password-hash"],
+    ["a random-looking API credential", `{ "authKey": "${piece("tskey-", "k9Qz7Xw2Lp4Rv8Ty1Ub6")}" }`, "a.json", "secret-literal"],
+    ["a high-entropy value under a credential key", `bearer: ${piece("Zm9vYmFy", "MTIzNDU2Nzg5MGFiY2RlZg")}`, "a.yaml", "high-entropy-credential"],
+  ])("%s", (_what, text, file, rule) => {
+    expect(scanText(text, file).map((f) => f.rule)).toContain(rule);
+  });
+});
+
+describe("the scan lets references and names through", () => {
+  test.each([
+    ["a Terraform reference", `"${PASSWORD_KEY}": "\${random_password.grafana_admin.result}"`, "cdk.tf.json"],
+    ["an environment lookup in Ansible", `k3s_token: "{{ lookup('ansible.builtin.env', 'K3S_TOKEN') }}"`, "main.yml"],
+    ["a shell variable", `export TF_TOKEN_app_terraform_io=$TFC_TOKEN`, "run.sh"],
+    ["the name of a Kubernetes Secret", "existingSecret: gitea-admin", "values.yaml"],
+    ["the key inside a Kubernetes Secret", `${PASSWORD_KEY}Key: ${PASSWORD_KEY}`, "values.yaml"],
+    ["a placeholder in the docs", "token: <your Cloudflare API token>", "docs.md"],
+    ["a placeholder inside a value", "export PROXMOX_VE_API_TOKEN='terraform@pve!homelab=<secret>'", "docs.md"],
+    ["prose in the docs", `the ${PASSWORD_KEY}: read it with terraform output -raw`, "docs.md"],
+    ["an output name mapped to itself (cdktf metadata)", `"grafana_admin_${PASSWORD_KEY}": "grafana_admin_${PASSWORD_KEY}",`, "cdk.tf.json"],
+    ["a type name in a chart-key fixture", `"gitea.admin.${PASSWORD_KEY}": "null|string",`, "gitea-12.5.3.json"],
+    ["a timestamp next to a password", `argocdServerAdmin${piece("Pass", "word")}Mtime: "2026-01-01T00:00:00Z"`, "a.ts"],
+    ["a type annotation", `readonly ${PASSWORD_KEY}: string;`, "a.ts"],
+    ["a code expression", `${PASSWORD_KEY}: props.adminPassword,`, "a.ts"],
+    ["a PEM header without a key (a test of the config)", `vm.sshPublicKeys: ["${piece("-----BEGIN OPENSSH ", "PRIVATE KEY-----")}"]`, "fixture.yaml"],
+    ["a public key", "sshPublicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINf2FaIBmpWPZk4/H0yxFFTimYAAdeY4hGONlEq1TGGh me", "a.yaml"],
+    ["a reviewed line", `${PASSWORD_KEY}: hunter2hunter2 # secret-scan: allow (documented example)`, "a.yaml"],
+  ])("%s", (_what, text, file) => {
+    expect(formatFindings(scanText(text, file))).toBe("");
+  });
+});
+
+test("classifyKey tells secrets from the names of secrets", () => {
+  expect(classifyKey("adminPassword")).toBe("secret");
+  expect(classifyKey("api_key")).toBe("secret");
+  expect(classifyKey("secretKey")).toBe("secret");
+  expect(classifyKey("CLOUDFLARE_API_TOKEN")).toBe("secret");
+  expect(classifyKey("existingSecret")).toBeUndefined();
+  expect(classifyKey("passwordKey")).toBeUndefined();
+  expect(classifyKey("secretName")).toBeUndefined();
+  expect(classifyKey("apiTokenSecretKey")).toBeUndefined();
+  expect(classifyKey("pve_api_token_role")).toBeUndefined();
+  expect(classifyKey("aws_secret_key")).toBe("secret");
+  expect(classifyKey("sshPublicKeys")).toBeUndefined();
+  expect(classifyKey("key")).toBe("credential");
+});
+
+describe("checkStackSecrets", () => {
+  test("fails when an output exposes a generated secret without sensitive", () => {
+    const stack = {
+      output: {
+        grafana_admin_password: { value: "${random_password.grafana_admin.result}" },
+        lab_ca_key: { value: "${tls_private_key.lab_ca.private_key_pem}", sensitive: true },
+        lab_ca_cert: { value: "${tls_self_signed_cert.lab_ca.cert_pem}" },
+      },
+    };
+    expect(checkStackSecrets(stack)).toEqual([
+      {
+        path: "output.grafana_admin_password",
+        message:
+          "is built from the generated secret random_password.grafana_admin but is not sensitive: pass sensitive: true to its TerraformOutput",
+      },
+    ]);
+  });
+
+  test("fails when a secret-named variable is not sensitive", () => {
+    const stack = { variable: { cloudflare_api_token: { type: "string" }, k3s_token: { type: "string", sensitive: true } } };
+    expect(checkStackSecrets(stack).map((p) => p.path)).toEqual(["variable.cloudflare_api_token"]);
+  });
+});
