@@ -56,6 +56,19 @@ describe("default lab", () => {
     }
   });
 
+  test("gitops-root: one root Application with a repository (a Terraform expression: Gitea or the break-glass remote), automated", () => {
+    const [app, ...others] = byKind(objects["gitops-root"], "Application");
+    expect(others).toEqual([]);
+    expect(app.spec.source.repoURL).toMatch(/\S/);
+    expect(app.spec.syncPolicy.automated).toMatchObject({ prune: true, selfHeal: true });
+  });
+
+  test("fails to render the root Application without a repository (Helm's required)", () => {
+    const template = "repoURL: {{ required \"repoURL is required\" .Values.repoURL | quote }}";
+    expect(renderTemplate(template, { repoURL: "http://x" }, "argocd")).toBe('repoURL: "http://x"');
+    expect(() => renderTemplate(template, {}, "argocd")).toThrow("repoURL is required");
+  });
+
   test("metallb-config: two IPAddressPools and one L2Advertisement of both, in metallb-system", () => {
     const pools = byKind(objects["metallb-config"], "IPAddressPool");
     expect(pools.map((p) => [p.apiVersion, p.metadata, p.spec])).toEqual([

@@ -13,7 +13,7 @@ import { join, relative } from "node:path";
 const ROOT = join(__dirname, "..", "..");
 const SCRIPT = join(ROOT, "scripts", "gitops-seed.sh");
 const USER = "homelab";
-const PASSWORD = "S3cretForTestsOnly";
+const PASSWORD = "S3cretForTestsOnly"; // secret-scan: allow (the stand-in Gitea's test password)
 
 interface Calls {
   create: number;

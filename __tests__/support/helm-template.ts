@@ -87,15 +87,32 @@ function lookup(path: string, scope: Scope): unknown {
   return value;
 }
 
+function hasPath(path: string, scope: Scope): boolean {
+  try {
+    lookup(path, scope);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function toYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false }).replace(/\n$/, "");
 }
 
 function evaluate(expr: string, scope: Scope): unknown {
   const [head, ...pipes] = expr.split("|").map((s) => s.trim());
+  const required = /^required\s+"([^"]*)"\s+(\S+)$/.exec(head);
   const [first, ...args] = head.split(/\s+/);
-  let value = first === "toYaml" ? toYaml(lookup(args[0], scope)) : lookup(first, scope);
-  if (first !== "toYaml" && args.length) throw new Error(`helm-template: "${head}" is outside the supported subset`);
+  let value: unknown;
+  if (required) {
+    // Helm's `required "message" .Values.x`: fails the render when the value is missing or empty.
+    value = hasPath(required[2], scope) ? lookup(required[2], scope) : undefined;
+    if (value === undefined || value === null || value === "") throw new Error(`helm-template: ${required[1]}`);
+  } else {
+    value = first === "toYaml" ? toYaml(lookup(args[0], scope)) : lookup(first, scope);
+    if (first !== "toYaml" && args.length) throw new Error(`helm-template: "${head}" is outside the supported subset`);
+  }
   for (const pipe of pipes) {
     const [fn, ...fnArgs] = pipe.split(/\s+/);
     if (fn === "nindent") {

@@ -12,6 +12,7 @@ import { kubeResources } from "./kube-resources";
  * bjw-s `app-template` (generic chart; values validated in tests against the bjw-s `common` 4.1.1
  * JSON schema, copied to __tests__/fixtures/chart-schemas/bjw-s-common-4.1.1).
  */
+// renovate: datasource=helm depName=app-template registryUrl=https://bjw-s-labs.github.io/helm-charts
 export const ADGUARD_CHART: ChartRef = { chart: "app-template", repository: "https://bjw-s-labs.github.io/helm-charts", version: "4.1.1" };
 
 /**
@@ -19,6 +20,7 @@ export const ADGUARD_CHART: ChartRef = { chart: "app-template", repository: "htt
  * own `enabled` flag and `filtering.rewrites_enabled` switches them all; the initial config below
  * is written in that schema.
  */
+// renovate: datasource=docker depName=adguard/adguardhome
 export const ADGUARD_IMAGE = { repository: "adguard/adguardhome", tag: "v0.107.69" } as const;
 export const ADGUARD_CONFIG_SCHEMA_VERSION = 31;
 

@@ -5,6 +5,7 @@ import { HelmApp, type ChartRef } from "./helm-app";
 import { kubeResources, splitResources } from "./kube-resources";
 
 /** Grafana `alloy` chart; keys checked against ../shared/charts/alloy/1.11.1/values.yaml. */
+// renovate: datasource=helm depName=alloy registryUrl=https://grafana.github.io/helm-charts
 export const ALLOY_CHART: ChartRef = { chart: "alloy", repository: "https://grafana.github.io/helm-charts", version: "1.11.1" };
 
 /** The Alloy container does the work; the config reloader sidecar only watches a file. */

@@ -7,6 +7,7 @@ import { HelmApp, type ChartRef } from "./helm-app";
 import { kubeResources, splitResources } from "./kube-resources";
 
 /** argo-helm `argo-cd` chart; keys checked against ../shared/charts/argo-cd/10.1.1/values.yaml. */
+// renovate: datasource=helm depName=argo-cd registryUrl=https://argoproj.github.io/argo-helm
 export const ARGOCD_CHART: ChartRef = { chart: "argo-cd", repository: "https://argoproj.github.io/argo-helm", version: "10.1.1" };
 
 /**

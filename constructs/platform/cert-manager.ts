@@ -9,6 +9,7 @@ import { kubernetesResources, shareOf } from "./resources";
  * recommend: no repository index to download, and the tag is immutable. The chart version keeps
  * its leading `v`.
  */
+// renovate: datasource=docker depName=quay.io/jetstack/charts/cert-manager
 export const CERT_MANAGER_CHART: ChartRef = { chart: "cert-manager", repository: "oci://quay.io/jetstack/charts", version: "v1.21.1" };
 
 export interface CertManagerProps {

@@ -13,6 +13,7 @@ import { kubeResources } from "./kube-resources";
  * `service.ssh.*`, `persistence.*`, `strategy.type`, `valkey-cluster`/`valkey`/`postgresql-ha`/
  * `postgresql`), recorded in __tests__/fixtures/chart-keys/gitea-12.5.3.json.
  */
+// renovate: datasource=helm depName=gitea registryUrl=https://dl.gitea.com/charts/
 export const GITEA_CHART: ChartRef = { chart: "gitea", repository: "https://dl.gitea.com/charts/", version: "12.5.3" };
 
 /** The chart's HTTP Service: `<release>-http`, port 3000. */

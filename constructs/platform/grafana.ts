@@ -11,6 +11,7 @@ import { kubeResources } from "./kube-resources";
 export const GRAFANA_CHART: ChartRef = {
   chart: "grafana",
   repository: "https://grafana-community.github.io/helm-charts",
+  // renovate: datasource=helm depName=grafana registryUrl=https://grafana-community.github.io/helm-charts
   version: "12.11.1",
 };
 

@@ -5,6 +5,7 @@ import { HelmApp, type ChartRef } from "./helm-app";
 import { kubeResources } from "./kube-resources";
 
 /** grafana-community `loki` chart; keys checked against ../shared/charts/loki/18.11.0/values.yaml. */
+// renovate: datasource=helm depName=loki registryUrl=https://grafana-community.github.io/helm-charts
 export const LOKI_CHART: ChartRef = { chart: "loki", repository: "https://grafana-community.github.io/helm-charts", version: "18.11.0" };
 
 export interface LokiProps {

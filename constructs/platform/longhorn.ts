@@ -5,6 +5,7 @@ import { HelmApp, localChart, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
 
 /** Longhorn's chart, pinned (https://charts.longhorn.io, chart `longhorn`). */
+// renovate: datasource=helm depName=longhorn registryUrl=https://charts.longhorn.io
 export const LONGHORN_CHART: ChartRef = { chart: "longhorn", repository: "https://charts.longhorn.io", version: "1.12.1" };
 /** The repo's chart with the RecurringJobs (charts/longhorn-recurring-jobs). */
 export const LONGHORN_JOBS_CHART: ChartRef = localChart("longhorn-recurring-jobs", "1.0.0");

@@ -6,6 +6,7 @@ import { HelmApp, localChart, type ChartRef } from "./helm-app";
 import { kubernetesResources, shareOf } from "./resources";
 
 /** MetalLB's chart, pinned (https://metallb.github.io/metallb, chart `metallb`). */
+// renovate: datasource=helm depName=metallb registryUrl=https://metallb.github.io/metallb
 export const METALLB_CHART: ChartRef = { chart: "metallb", repository: "https://metallb.github.io/metallb", version: "0.16.1" };
 /** The repo's chart with the IPAddressPools and the L2Advertisement (charts/metallb-config). */
 export const METALLB_CONFIG_CHART: ChartRef = localChart("metallb-config", "1.0.0");

@@ -7,6 +7,7 @@ import { HelmApp, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
 
 /** Traefik's chart, pinned (https://traefik.github.io/charts, chart `traefik`); K3s's bundled one is disabled. */
+// renovate: datasource=helm depName=traefik registryUrl=https://traefik.github.io/charts
 export const TRAEFIK_CHART: ChartRef = { chart: "traefik", repository: "https://traefik.github.io/charts", version: "41.3.0" };
 
 /** MetalLB ≥ 0.15 reads this annotation (the `metallb.universe.tf/` prefix is deprecated). */

@@ -7,6 +7,7 @@ import { HelmApp, type ChartRef } from "./helm-app";
 import { kubeResources } from "./kube-resources";
 
 /** guerzon `vaultwarden` chart; keys checked against ../shared/charts/vaultwarden/0.43.1/values.yaml. */
+// renovate: datasource=helm depName=vaultwarden registryUrl=https://guerzon.github.io/vaultwarden
 export const VAULTWARDEN_CHART: ChartRef = { chart: "vaultwarden", repository: "https://guerzon.github.io/vaultwarden", version: "0.43.1" };
 
 /**
