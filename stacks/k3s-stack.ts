@@ -1,10 +1,10 @@
 import { join } from "node:path";
-import { Fn, TerraformOutput } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { LocalProvider } from "@cdktf/provider-local/lib/provider";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { KUBECONFIG_FILE, fromStack } from "../config/paths";
+import { KUBECONFIG_FILE, STACK_TO_ROOT, fromStack } from "../config/paths";
 import { AnsibleInventory } from "../constructs/ansible/ansible-inventory";
 import { ansibleTreeSha256 } from "../constructs/ansible/tree-hash";
 import { AnsiblePlaybookRun } from "../constructs/k3s/ansible-playbook-run";
@@ -58,7 +58,9 @@ export class K3sStack extends LabStack {
         [...servers].sort((a, b) => (a.name < b.name ? -1 : 1)).map((vm) => [`vm_${vm.name}`, vm.vmId]),
       ),
       secretEnvironment: { K3S_TOKEN: token.value },
-      extraVars: { k3s_kubeconfig_dest: Fn.abspath(fromStack(KUBECONFIG_FILE)) },
+      // Absolute, as the kubeconfig role expects; Terraform evaluates abspath() at apply time, so
+      // cdktf.out holds no machine-specific path.
+      extraVars: { k3s_kubeconfig_dest: `\${abspath(path.root)}/${STACK_TO_ROOT}/${KUBECONFIG_FILE}` },
       dependsOn: [inventory.file],
     });
 
