@@ -18,6 +18,8 @@ export ANSIBLE_CONFIG="$ROOT/ansible/ansible.cfg"
 echo "== ansible-lint (production profile)"
 # --offline: collections come from the Debian package, nothing is fetched.
 ansible-lint --offline --profile production --exclude .rootfs -- roles playbooks
+# The CI converge playbooks follow the same rules.
+ANSIBLE_ROLES_PATH="$ROOT/ansible/roles" ansible-lint --offline --profile production -- "$ROOT"/__tests__/ansible/converge/*.yml
 
 echo "== ansible-playbook --syntax-check"
 status=0
