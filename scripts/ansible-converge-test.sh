@@ -93,7 +93,7 @@ for run in 1 2; do
   echo "== converge run $run ($((SECONDS - t0)) s)"
   sed -n '/PLAY RECAP/,$p' "$WORK/run$run.log" | grep -E 'ok=' | sed 's/^/   /'
   echo "   slowest tasks:"
-  grep -E -- '-{3,} +[0-9.]+s$' "$WORK/run$run.log" | head -n 3 | sed -E 's/ -{3,} +/: /; s/^/     /'
+  { grep -E -- '-{3,} +[0-9.]+s$' "$WORK/run$run.log" || true; } | sed -E 's/ -{3,} +/: /; s/^/     /' | sed -n 1,3p
 done
 
 changed=$(sed -n '/PLAY RECAP/,$p' "$WORK/run2.log" | grep -oE 'changed=[0-9]+' | grep -vc 'changed=0' || true)
