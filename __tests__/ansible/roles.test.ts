@@ -1,0 +1,190 @@
+/**
+ * The Ansible side of the inventory contract and the K3s config, checked without Ansible: the
+ * roles read only variables the generated inventory provides, the K3s config template keeps
+ * cluster-init to the first server, and every task that needs a live machine carries the tag the
+ * CI converge (scripts/ansible-converge-test.sh) skips. The converge renders the same template
+ * for a first and a joining server and asserts the result (__tests__/ansible/converge/verify.yml).
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parse } from "yaml";
+import { inventoryData } from "../../constructs/ansible/inventory";
+import { loadLab } from "../helpers";
+
+const ANSIBLE = join(__dirname, "..", "..", "ansible");
+const read = (path: string) => readFileSync(join(ANSIBLE, path), "utf8");
+const yamlOf = (path: string) => parse(read(path));
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(ANSIBLE, dir)).flatMap((name) => {
+    const rel = `${dir}/${name}`;
+    return statSync(join(ANSIBLE, rel)).isDirectory() ? filesUnder(rel) : [rel];
+  });
+}
+
+/** Every task (blocks flattened) of every task and handler file, with the file it is in. */
+function allTasks(): { file: string; task: Record<string, any> }[] {
+  const files = [...filesUnder("roles"), ...filesUnder("playbooks")].filter(
+    (f) => /\/(tasks|handlers)\/[^/]+\.yml$/.test(f) || f.startsWith("playbooks/"),
+  );
+  const out: { file: string; task: Record<string, any> }[] = [];
+  const walk = (file: string, items: unknown, inherited: string[]) => {
+    if (!Array.isArray(items)) return;
+    for (const item of items as Record<string, any>[]) {
+      const tags = [...inherited, ...(item.tags ?? [])];
+      if (item.block) walk(file, item.block, tags);
+      else if ("hosts" in item || "ansible.builtin.import_playbook" in item) {
+        for (const key of ["pre_tasks", "tasks", "post_tasks", "handlers"]) walk(file, item[key], tags);
+      } else out.push({ file, task: { ...item, tags } });
+    }
+  };
+  for (const file of files) walk(file, yamlOf(file), []);
+  return out;
+}
+
+const TEMPLATE = read("roles/k3s_server/templates/config.yaml.j2");
+
+describe("K3s config template", () => {
+  const firstBranch = TEMPLATE.slice(TEMPLATE.indexOf("{% if k3s_first_server | bool %}"), TEMPLATE.indexOf("{% else %}"));
+  const joinBranch = TEMPLATE.slice(TEMPLATE.indexOf("{% else %}"), TEMPLATE.indexOf("{% endif %}"));
+  const shared = TEMPLATE.slice(TEMPLATE.indexOf("{% endif %}"));
+
+  test("cluster-init only on the first server; the others join the first server's address", () => {
+    expect(firstBranch).toMatch(/^cluster-init: true$/m);
+    expect(firstBranch).not.toMatch(/^server:/m);
+    expect(joinBranch).toMatch(/^server: "https:\/\/\{\{ k3s_first_server_ip \}\}:6443"$/m);
+    expect(joinBranch).not.toMatch(/cluster-init/);
+    expect(TEMPLATE.match(/cluster-init/g)).toHaveLength(1);
+  });
+
+  test("every server: tls-san with the VIP and its name, node-ip, flannel interface, snapshots, encryption", () => {
+    expect(shared).toMatch(/^tls-san:\n {2}- "\{\{ k3s_api_vip \}\}"\n {2}- "\{\{ k3s_api_fqdn \}\}"$/m);
+    expect(shared).toMatch(/^node-ip: "\{\{ k3s_node_ip \}\}"$/m);
+    expect(shared).toMatch(/^flannel-iface: "\{\{ k3s_interface \}\}"$/m);
+    expect(shared).toMatch(/^etcd-snapshot-schedule-cron: "\{\{ k3s_etcd_snapshot_cron \}\}"$/m);
+    expect(shared).toMatch(/^etcd-snapshot-retention: \{\{ k3s_etcd_snapshot_retention \| int \}\}$/m);
+    expect(shared).toMatch(/^secrets-encryption: true$/m);
+    expect(shared).toMatch(/^write-kubeconfig-mode: "0600"$/m);
+    expect(shared).toMatch(/^disable:\n\{% for component in k3s_server_disable %\}/m);
+  });
+
+  test("servicelb and the bundled Traefik are disabled (MetalLB and our Traefik release own those jobs)", () => {
+    expect(yamlOf("roles/k3s_server/defaults/main.yml").k3s_server_disable).toEqual(["servicelb", "traefik"]);
+  });
+
+  test("the token reaches K3s through a root-only file, never the config", () => {
+    expect(TEMPLATE).toMatch(/^token-file: "\{\{ k3s_server_token_file \}\}"$/m);
+    expect(TEMPLATE).not.toMatch(/^token:/m);
+    expect(TEMPLATE).not.toMatch(/k3s_server_token\b(?!_file)/);
+    const write = allTasks().find((t) => t.task.name === "Write the join token file")!.task;
+    expect(write["ansible.builtin.copy"].mode).toBe("0600");
+    expect(write.no_log).toBe(true);
+  });
+
+  test("the token comes from the K3S_TOKEN environment variable only", () => {
+    expect(yamlOf("roles/k3s_server/defaults/main.yml").k3s_server_token).toBe("{{ lookup('ansible.builtin.env', 'K3S_TOKEN') }}");
+  });
+});
+
+describe("inventory contract", () => {
+  const inv = inventoryData(loadLab()) as any;
+  const cluster = inv.all.children.k3s_cluster;
+
+  test("every variable the k3s_server role requires is set for every server by the inventory", () => {
+    const required: string[] = yamlOf("roles/k3s_server/vars/main.yml").k3s_server_required_vars;
+    expect(required.length).toBeGreaterThan(5);
+    for (const [host, hostVars] of Object.entries(cluster.children.server.hosts)) {
+      const vars = { ...inv.all.vars, ...cluster.vars, ...(hostVars as object) };
+      expect({ host, missing: required.filter((v) => !(v in vars)) }).toEqual({ host, missing: [] });
+    }
+  });
+
+  test("the kube_vip and kubeconfig templates read only inventory variables or their own defaults", () => {
+    const vars = new Set([...Object.keys(inv.all.vars), ...Object.keys(cluster.vars), "k3s_node_ip", "k3s_first_server"]);
+    for (const role of ["kube_vip", "kubeconfig"]) {
+      const defaults = Object.keys(yamlOf(`roles/${role}/defaults/main.yml`));
+      const text = filesUnder(`roles/${role}`).map(read).join("\n");
+      const used = [...text.matchAll(/\b((?:k3s|kube_vip|kubeconfig)_[a-z_]+)\b/g)].map((m) => m[1]);
+      const unknown = [...new Set(used)].filter((v) => !vars.has(v) && !defaults.includes(v) && !/^kubeconfig_admin$/.test(v));
+      expect({ role, unknown }).toEqual({ role, unknown: [] });
+    }
+  });
+
+  test("site.yml ends with the off-node backups playbook", () => {
+    const plays = yamlOf("playbooks/site.yml");
+    expect(plays[plays.length - 1]).toEqual({ name: "Off-node backups", "ansible.builtin.import_playbook": "backups.yml" });
+  });
+});
+
+describe("kube-vip manifest template", () => {
+  const manifest = read("roles/kube_vip/templates/kube-vip.yaml.j2");
+  test("pins the image to kube_vip_version, control plane on, services off, ARP with leader election", () => {
+    expect(manifest).toContain('image: "{{ kube_vip_image }}:{{ kube_vip_version }}"');
+    for (const [name, value] of [
+      ["cp_enable", '"true"'],
+      ["svc_enable", '"false"'],
+      ["vip_arp", '"true"'],
+      ["vip_leaderelection", '"true"'],
+      ["vip_subnet", '"32"'],
+      ["address", '"{{ k3s_api_vip }}"'],
+    ]) {
+      expect(manifest).toMatch(new RegExp(`- name: ${name}\\n\\s+value: ${value.replace(/[{}|]/g, "\\$&")}\\n`));
+    }
+  });
+});
+
+describe("tasks", () => {
+  const tasks = allTasks();
+  const MODULE_KEYS = (t: Record<string, any>) => Object.keys(t).filter((k) => /^[a-z_]+\.[a-z_]+\.[a-z_]+$/.test(k));
+
+  test("every task is named and uses a fully qualified module", () => {
+    const problems = tasks
+      .filter(({ task }) => !task.name || MODULE_KEYS(task).length !== 1)
+      .map(({ file, task }) => `${file}: ${task.name ?? JSON.stringify(task)}`);
+    expect(problems).toEqual([]);
+  });
+
+  /** What cannot work in a chroot: service state, downloads, waits, mounts, module loading, the API. */
+  function needsRuntime(task: Record<string, any>): boolean {
+    const [module] = MODULE_KEYS(task);
+    const args = task[module] ?? {};
+    const command = typeof args === "string" ? args : JSON.stringify(args);
+    return (
+      ["ansible.builtin.get_url", "ansible.builtin.wait_for", "ansible.builtin.reboot", "ansible.builtin.service_facts",
+        "community.general.modprobe", "ansible.posix.mount"].includes(module) ||
+      (module === "ansible.builtin.systemd_service" && "state" in args) ||
+      (module === "ansible.builtin.command" && /kubectl|etcd-snapshot|swapoff|k3s --version|ip address/.test(command)) ||
+      (module === "ansible.builtin.slurp" && /\/etc\/rancher\/k3s\/k3s\.yaml/.test(command))
+    );
+  }
+
+  test("every task that needs a live machine is tagged needs_runtime (or is a chroot-guarded handler)", () => {
+    const untagged = tasks
+      .filter(({ task }) => needsRuntime(task))
+      .filter(({ file, task }) => !task.tags.includes("needs_runtime") && !(/handlers/.test(file) && /is_chroot/.test(JSON.stringify(task.when))))
+      .map(({ file, task }) => `${file}: ${task.name}`);
+    expect(untagged).toEqual([]);
+  });
+
+  test("every Longhorn disk step is tagged longhorn_disk", () => {
+    const main = yamlOf("roles/node_prereqs/tasks/main.yml");
+    const include = main.find((t: any) => t["ansible.builtin.import_tasks"] === "longhorn-disk.yml");
+    expect(include.tags).toEqual(["longhorn_disk"]);
+    expect(tasks.filter((t) => t.file.endsWith("longhorn-disk.yml")).length).toBeGreaterThan(4);
+  });
+
+  test("the disk is formatted only when blkid finds no filesystem, never forced", () => {
+    const format = tasks.find((t) => t.task.name === "Format the Longhorn disk (new disk only)")!.task;
+    expect(format["community.general.filesystem"].force).toBe(false);
+    expect(format.when).toBe("node_prereqs_disk_type.stdout == ''");
+    const mount = tasks.find((t) => t.task.name === "Mount the Longhorn disk by UUID")!.task;
+    expect(mount["ansible.posix.mount"].src).toBe("UUID={{ node_prereqs_disk_uuid.stdout }}");
+  });
+
+  test("no file under ansible/ names a literal token", () => {
+    const offenders = [...filesUnder("roles"), ...filesUnder("playbooks"), "ansible.cfg"].filter((f) =>
+      /^\s*(token|k3s_token)\s*:/m.test(read(f)),
+    );
+    expect(offenders.map((f) => relative(ANSIBLE, join(ANSIBLE, f)))).toEqual([]);
+  });
+});
