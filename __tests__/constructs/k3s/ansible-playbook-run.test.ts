@@ -55,7 +55,7 @@ test("quotes paths so a space stays inside one argument", () => {
 });
 
 test("fails when a secret is passed as a literal", () => {
-  expect(() => run({ secretEnvironment: { K3S_TOKEN: "abc123" } })).toThrow(
+  expect(() => run({ secretEnvironment: { K3S_TOKEN: "abc123" } })).toThrow( // secret-scan: allow (a literal the construct must refuse)
     "AnsiblePlaybookRun site: environment K3S_TOKEN is a literal; pass a Terraform reference",
   );
 });

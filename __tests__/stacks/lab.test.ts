@@ -1,0 +1,53 @@
+/**
+ * The three stacks together, as main.ts builds them: roadmap order, one state each, and the
+ * infra VMs' ids crossing into the k3s stack so a re-created VM reruns the K3s playbook.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Testing } from "cdktf";
+import { buildLab } from "../../stacks/lab";
+import { labWith, loadLab, synthJson, validLab } from "../helpers";
+
+// A full app synth: cross-stack references are resolved only when the whole app is synthesized.
+const app = Testing.app();
+const lab = buildLab(app, loadLab());
+app.synth();
+const outdir = app.outdir;
+const read = (stack: string) => JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+const infra = read("infra");
+const k3s = read("k3s");
+const platform = read("platform");
+
+test("stacks depend on each other in roadmap order: infra -> k3s -> platform", () => {
+  expect(lab.k3s.dependencies).toEqual([lab.infra]);
+  expect(lab.platform.dependencies).toEqual([lab.k3s]);
+});
+
+test("each stack keeps its own local state file at the project root", () => {
+  expect(infra.terraform.backend.local.path).toBe("../../../terraform.infra.tfstate");
+  expect(k3s.terraform.backend.local.path).toBe("../../../terraform.k3s.tfstate");
+  expect(platform.terraform.backend.local.path).toBe("../../../terraform.platform.tfstate");
+});
+
+test("the K3s playbook run is triggered by each infra VM's id, read from the infra state", () => {
+  const [run] = Object.values(k3s.resource.null_resource) as any[];
+  const remote = k3s.data.terraform_remote_state["cross-stack-reference-input-infra"];
+  expect(remote.config.path).toBe("../../../terraform.infra.tfstate");
+  for (const name of ["k3s-master-1", "k3s-master-2", "k3s-master-3"]) {
+    expect(run.triggers[`vm_${name}`]).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-infra\.outputs\./);
+  }
+  const exported = Object.keys(infra.output).filter((o) => o.startsWith("cross-stack-output-"));
+  expect(exported).toHaveLength(3);
+});
+
+test("with a Terraform Cloud organization, every stack uses its own workspace", () => {
+  const tfc = buildLab(Testing.app(), validLab(labWith({ terraformCloud: { organization: "my-org" } })));
+  for (const [stack, name] of [
+    [tfc.infra, "homelab-infra"],
+    [tfc.k3s, "homelab-k3s"],
+    [tfc.platform, "homelab-platform"],
+  ] as const) {
+    const cloud = synthJson(stack).terraform.cloud;
+    expect(cloud).toEqual({ hostname: "app.terraform.io", organization: "my-org", workspaces: { name } });
+  }
+});
