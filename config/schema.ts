@@ -104,7 +104,7 @@ const vmDefaultsSchema = z.strictObject({
   image: z.enum(["debian-13", "ubuntu-24.04"]).default("debian-13").describe("Cloud image of the K3s VMs."),
   images: z
     .strictObject({ "debian-13": cloudImageSchema, "ubuntu-24.04": cloudImageSchema })
-    .describe("Pinned image builds (URL + checksum). Renovate does not bump these: update them by hand."),
+    .describe("Pinned image builds (URL + checksum). Renovate proposes new builds; paste the checksum from the build's SUMS file by hand."),
   user: z
     .string()
     .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: "must be a Linux user name such as homelab" })
@@ -206,7 +206,7 @@ const platformSchema = z.strictObject({
         .strictObject({
           email: z.email(),
           publicDomain: z.string().min(3).describe("A domain you own, whose DNS the provider below serves."),
-          dnsProvider: z.enum(["cloudflare"]).describe("DNS-01 solver. Token comes from CLOUDFLARE_API_TOKEN."),
+          dnsProvider: z.enum(["cloudflare"]).describe("DNS-01 solver. Its API token comes from TF_VAR_cloudflare_api_token (a sensitive variable), never from this file."),
           staging: z.boolean().default(true).describe("Use Let's Encrypt staging until it works."),
         })
         .optional()
