@@ -6,7 +6,7 @@ import type { Resources } from "../../config/apps";
 import { GeneratedCredential } from "./app-secret";
 import { ExposedApp } from "./exposed-app";
 import { HelmApp, type ChartRef } from "./helm-app";
-import { kubeResources } from "./kube-resources";
+import { kubernetesResources } from "./resources";
 
 /**
  * bjw-s `app-template` (generic chart; values validated in tests against the bjw-s `common` 4.1.1
@@ -179,7 +179,7 @@ export class AdGuardHome extends Construct {
             containers: {
               app: {
                 image: image(),
-                resources: kubeResources(props.resources),
+                resources: kubernetesResources(props.resources),
                 probes: {
                   liveness: { enabled: true, type: "TCP", port: WEB_PORT },
                   readiness: { enabled: true, type: "TCP", port: WEB_PORT },

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import type { Resources } from "../../config/apps";
 import { HelmApp, type ChartRef } from "./helm-app";
-import { kubeResources, splitResources } from "./kube-resources";
+import { kubernetesResources, splitResources } from "./resources";
 
 /** Grafana `alloy` chart; keys checked against ../shared/charts/alloy/1.11.1/values.yaml. */
 // renovate: datasource=helm depName=alloy registryUrl=https://grafana.github.io/helm-charts
@@ -142,9 +142,9 @@ export class Alloy extends Construct {
           extraEnv: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
           // Pod logs and the journal are root-only files on the node; nothing else runs with this.
           securityContext: { runAsUser: 0, runAsGroup: 0, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["DAC_READ_SEARCH"] } },
-          resources: kubeResources(shares.alloy),
+          resources: kubernetesResources(shares.alloy),
         },
-        configReloader: { resources: kubeResources(shares.configReloader) },
+        configReloader: { resources: kubernetesResources(shares.configReloader) },
         controller: {
           type: "daemonset",
           // K3s servers carry workloads; tolerate control-plane taints should they be added later.

@@ -4,7 +4,7 @@ import type { Resources } from "../../config/apps";
 import { GeneratedCredential } from "./app-secret";
 import { ExposedApp } from "./exposed-app";
 import { HelmApp, type ChartRef } from "./helm-app";
-import { kubeResources, splitResources } from "./kube-resources";
+import { kubernetesResources, splitResources } from "./resources";
 
 /** argo-helm `argo-cd` chart; keys checked against ../shared/charts/argo-cd/10.1.1/values.yaml. */
 // renovate: datasource=helm depName=argo-cd registryUrl=https://argoproj.github.io/argo-helm
@@ -68,11 +68,11 @@ export class ArgoCd extends Construct {
         },
         dex: { enabled: false },
         notifications: { enabled: false },
-        controller: { resources: kubeResources(shares.controller) },
-        repoServer: { resources: kubeResources(shares.repoServer) },
-        server: { resources: kubeResources(shares.server), ingress: { enabled: false } },
-        redis: { resources: kubeResources(shares.redis) },
-        applicationSet: { resources: kubeResources(shares.applicationSet) },
+        controller: { resources: kubernetesResources(shares.controller) },
+        repoServer: { resources: kubernetesResources(shares.repoServer) },
+        server: { resources: kubernetesResources(shares.server), ingress: { enabled: false } },
+        redis: { resources: kubernetesResources(shares.redis) },
+        applicationSet: { resources: kubernetesResources(shares.applicationSet) },
       },
       sensitiveValues: [{ path: "configs.secret.argocdServerAdminPassword", value: this.admin.bcryptHash }],
       dependsOn: props.dependsOn,

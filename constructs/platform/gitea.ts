@@ -4,7 +4,7 @@ import type { Resources } from "../../config/apps";
 import { GeneratedCredential } from "./app-secret";
 import { ExposedApp } from "./exposed-app";
 import { HelmApp, type ChartRef } from "./helm-app";
-import { kubeResources } from "./kube-resources";
+import { kubernetesResources } from "./resources";
 
 /**
  * Upstream Gitea chart (gitea.com/gitea/helm-gitea). Its defaults are not in ../shared/charts:
@@ -100,7 +100,7 @@ export class Gitea extends Construct {
           storageClass: props.storageClassName,
           accessModes: ["ReadWriteOnce"],
         },
-        resources: kubeResources(props.resources),
+        resources: kubernetesResources(props.resources),
         gitea: {
           admin: {
             existingSecret: this.admin.secretName,

@@ -5,7 +5,7 @@ import type { Resources } from "../../config/apps";
 import { GeneratedCredential } from "./app-secret";
 import { ExposedApp } from "./exposed-app";
 import { HelmApp, type ChartRef } from "./helm-app";
-import { kubeResources } from "./kube-resources";
+import { kubernetesResources } from "./resources";
 
 /** grafana-community `grafana` chart; keys checked against ../shared/charts/grafana/12.11.1/values.yaml. */
 export const GRAFANA_CHART: ChartRef = {
@@ -98,7 +98,7 @@ export class Grafana extends Construct {
           size: `${props.storageGiB}Gi`,
           accessModes: ["ReadWriteOnce"],
         },
-        resources: kubeResources(props.resources),
+        resources: kubernetesResources(props.resources),
         service: { type: "ClusterIP", port: 80 },
         "grafana.ini": {
           server: { domain: fqdn, root_url: `https://${fqdn}/` },

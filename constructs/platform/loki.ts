@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import type { Resources } from "../../config/apps";
 import { HelmApp, type ChartRef } from "./helm-app";
-import { kubeResources } from "./kube-resources";
+import { kubernetesResources } from "./resources";
 
 /** grafana-community `loki` chart; keys checked against ../shared/charts/loki/18.11.0/values.yaml. */
 // renovate: datasource=helm depName=loki registryUrl=https://grafana-community.github.io/helm-charts
@@ -76,7 +76,7 @@ export class Loki extends Construct {
           replicas: 1,
           // The rules sidecar watches ConfigMaps for alert rules; no rules here.
           sidecar: false,
-          resources: kubeResources(props.resources),
+          resources: kubernetesResources(props.resources),
           persistence: { enabled: true, size: `${props.storageGiB}Gi`, storageClass: props.storageClassName },
         },
         write: { replicas: 0 },

@@ -4,7 +4,7 @@ import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persiste
 import type { Resources } from "../../config/apps";
 import { ExposedApp } from "./exposed-app";
 import { HelmApp, type ChartRef } from "./helm-app";
-import { kubeResources } from "./kube-resources";
+import { kubernetesResources } from "./resources";
 
 /** guerzon `vaultwarden` chart; keys checked against ../shared/charts/vaultwarden/0.43.1/values.yaml. */
 // renovate: datasource=helm depName=vaultwarden registryUrl=https://guerzon.github.io/vaultwarden
@@ -102,7 +102,7 @@ export class Vaultwarden extends Construct {
         resourceType: "Deployment",
         strategy: { type: "Recreate" },
         storage: { existingVolumeClaim: { claimName: "vaultwarden-data", dataPath: "/data" } },
-        resources: kubeResources(props.resources),
+        resources: kubernetesResources(props.resources),
         service: { type: "ClusterIP" },
         ingress: { enabled: false },
       },

@@ -1,4 +1,4 @@
-import { kubernetesResources, shareOf } from "../../../constructs/platform/resources";
+import { kubernetesResources, shareOf, splitResources } from "../../../constructs/platform/resources";
 
 describe("catalog resources", () => {
   test("render as requests and a memory limit; a CPU limit only when the catalog gives one", () => {
@@ -22,6 +22,22 @@ describe("catalog resources", () => {
   test("fails when the number of pods is not a whole number of 1 or more", () => {
     expect(() => shareOf({ requestMilliCpu: 1, requestMemoryMiB: 1, limitMemoryMiB: 1 }, 0)).toThrow(
       "shareOf: parts must be a whole number of pods (1 or more), got 0",
+    );
+  });
+
+  test("weighted splits add up to exactly the catalog total (remainders go to the first container)", () => {
+    const total = { requestMilliCpu: 250, requestMemoryMiB: 512, limitMemoryMiB: 1024 };
+    const parts = splitResources(total, { controller: 2, server: 1, redis: 1 });
+    const sum = (k: "requestMilliCpu" | "requestMemoryMiB" | "limitMemoryMiB") =>
+      Object.values(parts).reduce((n, r) => n + r[k], 0);
+    expect([sum("requestMilliCpu"), sum("requestMemoryMiB"), sum("limitMemoryMiB")]).toEqual([250, 512, 1024]);
+    expect(parts.controller.requestMilliCpu).toBe(126);
+    expect(parts.server.limitMilliCpu).toBeUndefined();
+  });
+
+  test("fails when a weight is not positive", () => {
+    expect(() => splitResources({ requestMilliCpu: 1, requestMemoryMiB: 1, limitMemoryMiB: 1 }, { a: 1, b: 0 })).toThrow(
+      "must be positive numbers",
     );
   });
 });
