@@ -48,20 +48,31 @@ export class K3sStack extends LabStack {
 
     const token = new JoinToken(this, "join-token");
     const inventory = new AnsibleInventory(this, "inventory", { lab: this.lab });
-    new AnsiblePlaybookRun(this, "site", {
+    const ansible = {
       ansibleDir: fromStack("ansible"),
-      playbook: "playbooks/site.yml",
       inventorySha256: inventory.sha256,
       treeSha256: props.ansibleTreeSha256 ?? ansibleTreeSha256(ANSIBLE_DIR),
       pinnedVersions: { k3s: k3s.version, "kube-vip": k3s.kubeVipVersion },
+      secretEnvironment: { K3S_TOKEN: token.value },
+    };
+    const site = new AnsiblePlaybookRun(this, "site", {
+      ...ansible,
+      playbook: "playbooks/site.yml",
       rerunOn: Object.fromEntries(
         [...servers].sort((a, b) => (a.name < b.name ? -1 : 1)).map((vm) => [`vm_${vm.name}`, vm.vmId]),
       ),
-      secretEnvironment: { K3S_TOKEN: token.value },
       // Absolute, as the kubeconfig role expects; Terraform evaluates abspath() at apply time, so
       // cdktf.out holds no machine-specific path.
       extraVars: { k3s_kubeconfig_dest: `\${abspath(path.root)}/${STACK_TO_ROOT}/${KUBECONFIG_FILE}` },
       dependsOn: [inventory.file],
+    });
+    // A changed k3s.version reruns both: site.yml first (it installs K3s only on new servers), then
+    // upgrade.yml, the safe path for running servers (etcd snapshot, drain, one at a time, version
+    // check). Servers already on the pinned version are left alone.
+    new AnsiblePlaybookRun(this, "upgrade", {
+      ...ansible,
+      playbook: "playbooks/upgrade.yml",
+      dependsOn: [site.resource],
     });
 
     new TerraformOutput(this, "api_endpoint", {

@@ -6,7 +6,7 @@ import { Resource } from "@cdktf/provider-null/lib/resource";
 import { renderInventory } from "../../constructs/ansible/inventory";
 import { ansibleTreeSha256 } from "../../constructs/ansible/tree-hash";
 import { K3sStack, type K3sServerVm } from "../../stacks/k3s-stack";
-import { loadLab, synthJson } from "../helpers";
+import { labWith, loadLab, synthJson, validLab } from "../helpers";
 
 const FIXED_TREE = "0".repeat(64);
 
@@ -73,6 +73,19 @@ test("with the infra VMs: each VM id is a trigger read from the infra stack's ou
     expect(t[`vm_${name}`]).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-infra\.outputs\.[^}]+\}$/);
   }
   expect(synthesized.data.terraform_remote_state).toHaveProperty("cross-stack-reference-input-infra");
+});
+
+test("a changed K3s version reruns upgrade.yml after site.yml (drain, one server at a time)", () => {
+  const runs = json.resource.null_resource as Record<string, any>;
+  const [siteId] = Object.keys(runs).filter((id) => id.startsWith("site_"));
+  const [upgrade] = Object.entries(runs).filter(([id]) => id.startsWith("upgrade_")).map(([, r]) => r);
+  expect(upgrade.provisioner[0]["local-exec"].command).toContain("'playbooks/upgrade.yml'");
+  expect(upgrade.depends_on).toEqual([`null_resource.${siteId}`]);
+  expect(upgrade.triggers.versions_sha256).toBe(runs[siteId].triggers.versions_sha256);
+  const bumpedLab = validLab(labWith({ "k3s.version": "v1.36.4+k3s1" }));
+  const bumped = synthJson(new K3sStack(Testing.app(), "k3s", { lab: bumpedLab, ansibleTreeSha256: FIXED_TREE }));
+  const bumpedUpgrade = Object.entries(bumped.resource.null_resource as Record<string, any>).find(([id]) => id.startsWith("upgrade_"))![1];
+  expect(bumpedUpgrade.triggers.versions_sha256).not.toBe(upgrade.triggers.versions_sha256);
 });
 
 test("keeps the outputs the platform stack reads", () => {
