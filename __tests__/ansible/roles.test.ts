@@ -68,8 +68,8 @@ describe("K3s config template", () => {
     expect(shared).toMatch(/^disable:\n\{% for component in k3s_server_disable %\}/m);
   });
 
-  test("servicelb and the bundled Traefik are disabled (MetalLB and our Traefik release own those jobs)", () => {
-    expect(yamlOf("roles/k3s_server/defaults/main.yml").k3s_server_disable).toEqual(["servicelb", "traefik"]);
+  test("servicelb, the bundled Traefik and local-path are disabled (MetalLB, our Traefik release and Longhorn own those jobs)", () => {
+    expect(yamlOf("roles/k3s_server/defaults/main.yml").k3s_server_disable).toEqual(["servicelb", "traefik", "local-storage"]);
   });
 
   test("the token reaches K3s through a root-only file, never the config", () => {
