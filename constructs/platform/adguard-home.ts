@@ -1,10 +1,9 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { stringify } from "yaml";
-import type { Resources } from "../../config/apps";
 import { GeneratedCredential } from "./app-secret";
 import { ExposedApp } from "./exposed-app";
+import type { WebAppProps } from "./web-app";
 import { HelmApp, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
 
@@ -34,10 +33,7 @@ export interface DnsRewrite {
   readonly answer: string;
 }
 
-export interface AdGuardHomeProps {
-  readonly namespace: string;
-  readonly hostname: string;
-  readonly domain: string;
+export interface AdGuardHomeProps extends WebAppProps {
   /** MetalLB address serving DNS on TCP and UDP 53 (what the ISP box hands out as primary DNS). */
   readonly dnsLoadBalancerIp: string;
   /** Upstream resolvers (DoH/DoT URLs or addresses). */
@@ -47,15 +43,10 @@ export interface AdGuardHomeProps {
   /** Every app name to Traefik, the API name to the VIP: config/apps.ts dnsRewrites(lab). */
   readonly rewrites: readonly DnsRewrite[];
   readonly storageClassName: string;
-  readonly resources: Resources;
   /** Volume for the configuration (a few KiB; the UI edits it). @default 1 */
   readonly confStorageGiB?: number;
   /** Volume for the query log, statistics and filter lists. @default 2 */
   readonly workStorageGiB?: number;
-  readonly chart?: ChartRef;
-  readonly dependsOn?: ITerraformDependable[];
-  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
-  readonly ingressReady?: ITerraformDependable[];
 }
 
 /** The AdGuardHome.yaml the first start uses (later edits in the UI win: see the class comment). */

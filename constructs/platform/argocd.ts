@@ -1,8 +1,7 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
-import type { Resources } from "../../config/apps";
 import { GeneratedCredential } from "./app-secret";
 import { ExposedApp } from "./exposed-app";
+import type { WebAppProps } from "./web-app";
 import { HelmApp, type ChartRef } from "./helm-app";
 import { kubernetesResources, splitResources } from "./resources";
 
@@ -16,16 +15,7 @@ export const ARGOCD_CHART: ChartRef = { chart: "argo-cd", repository: "https://a
  */
 export const ARGOCD_RESOURCE_SHARES = { controller: 4, repoServer: 3, server: 1.5, redis: 1, applicationSet: 0.5 } as const;
 
-export interface ArgoCdProps {
-  readonly namespace: string;
-  readonly hostname: string;
-  readonly domain: string;
-  /** Total requests/limits of all ArgoCD pods, from the catalog. */
-  readonly resources: Resources;
-  readonly chart?: ChartRef;
-  readonly dependsOn?: ITerraformDependable[];
-  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
-  readonly ingressReady?: ITerraformDependable[];
+export interface ArgoCdProps extends WebAppProps {
 }
 
 /**

@@ -1,8 +1,7 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
-import type { Resources } from "../../config/apps";
 import { GeneratedCredential } from "./app-secret";
 import { ExposedApp } from "./exposed-app";
+import type { WebAppProps } from "./web-app";
 import { HelmApp, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
 
@@ -20,24 +19,13 @@ export const GITEA_CHART: ChartRef = { chart: "gitea", repository: "https://dl.g
 export const GITEA_HTTP_SERVICE = "gitea-http";
 export const GITEA_HTTP_PORT = 3000;
 
-export interface GiteaProps {
-  readonly namespace: string;
-  /** DNS label of the web UI: https://<hostname>.<domain>. */
-  readonly hostname: string;
-  readonly domain: string;
+export interface GiteaProps extends WebAppProps {
   readonly storageClassName: string;
   readonly storageGiB: number;
   /** MetalLB address of the SSH Service (port 22). */
   readonly sshLoadBalancerIp: string;
-  /** Requests/limits from the catalog (config/apps.ts). */
-  readonly resources: Resources;
   /** Admin user name; the GitOps repository lives under it. @default "homelab" */
   readonly adminUsername?: string;
-  readonly chart?: ChartRef;
-  /** Namespace, MetalLB, Longhorn and Traefik readiness. */
-  readonly dependsOn?: ITerraformDependable[];
-  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
-  readonly ingressReady?: ITerraformDependable[];
 }
 
 /**

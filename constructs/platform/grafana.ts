@@ -1,9 +1,8 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import type { Resources } from "../../config/apps";
 import { GeneratedCredential } from "./app-secret";
 import { ExposedApp } from "./exposed-app";
+import type { WebAppProps } from "./web-app";
 import { HelmApp, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
 
@@ -18,21 +17,13 @@ export const GRAFANA_CHART: ChartRef = {
 /** Where the provisioned dashboards appear in Grafana, and the provider/ConfigMap that ships them. */
 export const GRAFANA_DASHBOARD_FOLDER = "homelab";
 
-export interface GrafanaProps {
-  readonly namespace: string;
-  readonly hostname: string;
-  readonly domain: string;
+export interface GrafanaProps extends WebAppProps {
   readonly storageClassName: string;
   readonly storageGiB: number;
-  readonly resources: Resources;
   /** Loki's in-cluster URL: the default datasource. */
   readonly lokiUrl: string;
   /** Dashboards to provision: file name (without .json) to the dashboard model. */
   readonly dashboards: Record<string, object>;
-  readonly chart?: ChartRef;
-  readonly dependsOn?: ITerraformDependable[];
-  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
-  readonly ingressReady?: ITerraformDependable[];
 }
 
 /**

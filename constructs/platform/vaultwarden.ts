@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
-import { Fn, Op, TerraformVariable, type ITerraformDependable } from "cdktf";
+import { Fn, Op, TerraformVariable } from "cdktf";
 import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
-import type { Resources } from "../../config/apps";
 import { ExposedApp } from "./exposed-app";
+import type { WebAppProps } from "./web-app";
 import { HelmApp, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
 
@@ -19,19 +19,11 @@ export const LONGHORN_BACKUP_LABELS = {
   "recurring-job-group.longhorn.io/default": "enabled",
 } as const;
 
-export interface VaultwardenProps {
-  readonly namespace: string;
-  readonly hostname: string;
-  readonly domain: string;
+export interface VaultwardenProps extends WebAppProps {
   readonly storageClassName: string;
   readonly storageGiB: number;
   /** Whether anybody reaching the page may create an account (config: signupsAllowed, false by default). */
   readonly signupsAllowed: boolean;
-  readonly resources: Resources;
-  readonly chart?: ChartRef;
-  readonly dependsOn?: ITerraformDependable[];
-  /** What the ingress waits for: Traefik and its CRDs (the base layer's `ingressReady`). @default [] */
-  readonly ingressReady?: ITerraformDependable[];
 }
 
 /**
