@@ -34,6 +34,11 @@ export interface PlatformApps {
 /** The project's gitops/ folder, read at synth for its digest only. */
 const GITOPS_DIR_AT_SYNTH = join(__dirname, "..", "..", "gitops");
 
+/** A generated admin password as a sensitive output (`cdktf output platform` shows it on request). */
+function adminPasswordOutput(scope: Construct, name: string, password: string, description: string): void {
+  new TerraformOutput(scope, name, { value: password, sensitive: true, description });
+}
+
 /** Phase 5: Gitea, ArgoCD + GitOps bootstrap, observability, Vaultwarden, AdGuard Home. */
 export function buildPlatformApps(scope: Construct, lab: LabConfig, base: PlatformBase): PlatformApps {
   // Generated passwords (random) and the GitOps seeding (null); added once per stack, whoever needs them first.
@@ -73,11 +78,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       dependsOn: [namespaceOf(gitea).resource, ...base.storageReady, ...base.loadBalancerReady],
       ingressReady: base.ingressReady,
     });
-    new TerraformOutput(scope, "gitea_admin_password", {
-      value: built.gitea.admin.password,
-      sensitive: true,
-      description: `Password of the Gitea admin user "${built.gitea.adminUsername}"`,
-    });
+    adminPasswordOutput(scope, "gitea_admin_password", built.gitea.admin.password, `Password of the Gitea admin user "${built.gitea.adminUsername}"`);
   }
 
   const argocd = component("argocd");
@@ -90,11 +91,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       dependsOn: [namespaceOf(argocd).resource],
       ingressReady: base.ingressReady,
     });
-    new TerraformOutput(scope, "argocd_admin_password", {
-      value: built.argocd.admin.password,
-      sensitive: true,
-      description: 'Password of the ArgoCD user "admin"',
-    });
+    adminPasswordOutput(scope, "argocd_admin_password", built.argocd.admin.password, 'Password of the ArgoCD user "admin"');
   }
 
   if (built.gitea && built.argocd && gitea && argocd) {
@@ -152,11 +149,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       dependsOn: [ns.resource, ...base.storageReady],
       ingressReady: base.ingressReady,
     });
-    new TerraformOutput(scope, "grafana_admin_password", {
-      value: built.grafana.admin.password,
-      sensitive: true,
-      description: 'Password of the Grafana user "admin"',
-    });
+    adminPasswordOutput(scope, "grafana_admin_password", built.grafana.admin.password, 'Password of the Grafana user "admin"');
   }
 
   const vaultwarden = component("vaultwarden");
@@ -189,11 +182,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       dependsOn: [namespaceOf(adguard).resource, ...base.storageReady, ...base.loadBalancerReady],
       ingressReady: base.ingressReady,
     });
-    new TerraformOutput(scope, "adguard_admin_password", {
-      value: built.adguard.admin.password,
-      sensitive: true,
-      description: 'Password of the AdGuard Home user "admin" (set at first start; the UI can change it)',
-    });
+    adminPasswordOutput(scope, "adguard_admin_password", built.adguard.admin.password, 'Password of the AdGuard Home user "admin" (set at first start; the UI can change it)');
   }
 
   return built;
