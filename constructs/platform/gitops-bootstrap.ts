@@ -44,7 +44,8 @@ export interface GitopsBootstrapProps {
 }
 
 /**
- * The GitOps bootstrap, done by the deploy itself and idempotent:
+ * The GitOps bootstrap, done by the deploy itself and idempotent: seed the Gitea repository, give
+ * ArgoCD its credentials, install the root Application. In order:
  * 1. `seed` (null_resource, local-exec scripts/gitops-seed.sh) creates <admin>/gitops in Gitea if
  *    absent and pushes the project's gitops/ folder when it changed. Triggers: the folder's SHA-256
  *    (computed at synth, deterministic) and the Gitea release (id and first-deploy time: a

@@ -1,0 +1,30 @@
+/**
+ * A pinned upstream chart with typed values, exposed at https://whoami.home.arpa through the
+ * lab's Traefik: the pattern every platform app follows.
+ */
+import { App, TerraformStack } from "cdktf";
+import { KubernetesAccess } from "../constructs/kubernetes-access";
+import { ExposedApp } from "../constructs/platform/exposed-app";
+import { HelmApp } from "../constructs/platform/helm-app";
+
+export function webAppExample(app: App): TerraformStack {
+  const stack = new TerraformStack(app, "example-web-app");
+  new KubernetesAccess(stack, "cluster", { kubeconfigPath: "~/.kube/config" });
+  const release = new HelmApp(stack, "whoami", {
+    chart: { chart: "app-template", repository: "https://bjw-s-labs.github.io/helm-charts", version: "4.1.1" },
+    namespace: "whoami",
+    values: {
+      controllers: { main: { containers: { main: { image: { repository: "traefik/whoami", tag: "v1.10.3" } } } } },
+      service: { main: { controller: "main", ports: { http: { port: 80 } } } },
+    },
+  });
+  new ExposedApp(stack, "whoami-web", {
+    hostname: "whoami",
+    domain: "home.arpa",
+    namespace: "whoami",
+    serviceName: "whoami",
+    servicePort: 80,
+    dependsOn: [release.release],
+  });
+  return stack;
+}
