@@ -9,6 +9,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
 import { inventoryData } from "../../constructs/ansible/inventory";
+import { LONGHORN_DISK_SERIAL } from "../../constructs/proxmox/k3s-server-vm";
 import { loadLab } from "../helpers";
 
 const ANSIBLE = join(__dirname, "..", "..", "ansible");
@@ -171,6 +172,13 @@ describe("tasks", () => {
     const include = main.find((t: any) => t["ansible.builtin.import_tasks"] === "longhorn-disk.yml");
     expect(include.tags).toEqual(["longhorn_disk"]);
     expect(tasks.filter((t) => t.file.endsWith("longhorn-disk.yml")).length).toBeGreaterThan(4);
+  });
+
+  test("the disk is found by the serial the infra stack gives it, not by an sdX letter", () => {
+    const disk = yamlOf("roles/node_prereqs/defaults/main.yml").node_prereqs_longhorn_disk;
+    expect(disk).toBe(`/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${LONGHORN_DISK_SERIAL}`);
+    const stat = tasks.find((t) => t.task.name === "Check that the Longhorn disk is attached")!.task;
+    expect(stat["ansible.builtin.stat"].follow).toBe(true); // the by-id path is a symlink
   });
 
   test("the disk is formatted only when blkid finds no filesystem, never forced", () => {

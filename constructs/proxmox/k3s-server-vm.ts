@@ -68,7 +68,10 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
  * One K3s server VM, pinned to its Proxmox node, built from a cloud image and configured by cloud-init.
  *
  * Hardware choices:
- * - `q35` + SeaBIOS: the Debian and Ubuntu cloud images boot with either firmware; SeaBIOS needs no
+ * - Proxmox's default machine (i440fx), not q35: on q35 the NIC sits behind a PCI bridge and the
+ *   guest names it `enp6s18`; on i440fx it is `ens18`, the `vm.interface` that K3s (flannel-iface)
+ *   and kube-vip (vip_interface) are given.
+ * - SeaBIOS: the Debian and Ubuntu cloud images boot with either firmware; SeaBIOS needs no
  *   EFI vars disk (one less disk on local storage, and bpg replaces the VM when an `efi_disk`
  *   is added later). Secure Boot brings nothing to a LAN-only K3s node.
  * - CPU type `host`: all host instructions (AES-NI, AVX) for etcd/TLS; it forbids live migration
@@ -122,7 +125,6 @@ export class K3sServerVm extends Construct {
         downDelay: props.startupDownDelaySeconds ?? 60,
       },
       started: true,
-      machine: "q35",
       bios: "seabios",
       operatingSystem: { type: "l26" },
       cpu: { type: "host", sockets: 1, cores: props.cores },

@@ -34,10 +34,10 @@ describe("K3sServerVm", () => {
     });
   });
 
-  it("uses q35, SeaBIOS, host CPU and dedicated memory without ballooning", () => {
+  it("uses the default machine (NIC named ens18 in the guest, not q35's enp6s18), SeaBIOS, host CPU and dedicated memory without ballooning", () => {
     const { vm } = synthVm();
+    expect(vm.machine).toBeUndefined();
     expect(vm).toMatchObject({
-      machine: "q35",
       bios: "seabios",
       operating_system: { type: "l26" },
       cpu: { type: "host", cores: 4, sockets: 1 },
