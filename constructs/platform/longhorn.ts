@@ -114,7 +114,8 @@ export class Longhorn extends Construct {
         },
         defaultSettings: {
           defaultDataPath: props.dataPath ?? "/var/lib/longhorn/",
-          defaultReplicaCount: props.replicaCount,
+          // Since Longhorn 1.10 the chart fails on any defaultSettings value that is not a string.
+          defaultReplicaCount: String(props.replicaCount),
           // Drains (K3s upgrades) wait while a node holds a volume's last healthy replica, and
           // Longhorn moves that replica away first, instead of blocking forever or losing it.
           nodeDrainPolicy: "block-for-eviction-if-contains-last-replica",

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { Fn, Op, TerraformVariable } from "cdktf";
 import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ExposedApp } from "./exposed-app";
 import type { WebAppProps } from "./web-app";
 import { HelmApp, type ChartRef } from "./helm-app";
@@ -42,6 +43,8 @@ export class Vaultwarden extends Construct {
   public readonly app: HelmApp;
   public readonly data: PersistentVolumeClaimV1;
   public readonly adminToken: TerraformVariable;
+  /** The Secret the chart reads ADMIN_TOKEN from (empty value: admin page off). */
+  public readonly adminTokenSecret: SecretV1;
   public readonly web: ExposedApp;
 
   constructor(scope: Construct, id: string, props: VaultwardenProps) {
@@ -64,6 +67,14 @@ export class Vaultwarden extends Construct {
       // length() < 1 rather than == "" or == 0: cdktf 0.21 renders falsy literals in expressions as `undefined`.
       condition: Op.or(Op.lt(Fn.lengthOf(this.adminToken.stringValue), 1), Fn.startswith(this.adminToken.stringValue, "$argon2")),
       errorMessage: "vaultwarden_admin_token must be empty (admin page off) or an argon2 PHC string starting with $argon2; hash your token with `vaultwarden hash`.",
+    });
+
+    // A Secret, not `set_sensitive adminToken.value`: Helm's --set parser splits values on commas,
+    // and an argon2 PHC string has them ($argon2id$v=19$m=65540,t=3,p=4$…).
+    this.adminTokenSecret = new SecretV1(this, "admin-token", {
+      metadata: { name: "vaultwarden-admin-token", namespace: props.namespace },
+      data: { ADMIN_TOKEN: this.adminToken.stringValue },
+      ...(props.dependsOn?.length ? { dependsOn: props.dependsOn } : {}),
     });
 
     this.data = new PersistentVolumeClaimV1(this, "data", {
@@ -97,9 +108,9 @@ export class Vaultwarden extends Construct {
         resources: kubernetesResources(props.resources),
         service: { type: "ClusterIP" },
         ingress: { enabled: false },
+        adminToken: { existingSecret: "vaultwarden-admin-token", existingSecretKey: "ADMIN_TOKEN" },
       },
-      sensitiveValues: [{ path: "adminToken.value", value: this.adminToken.stringValue }],
-      dependsOn: [...(props.dependsOn ?? []), this.data],
+      dependsOn: [...(props.dependsOn ?? []), this.data, this.adminTokenSecret],
     });
 
     this.web = new ExposedApp(this, id, {

@@ -30,7 +30,8 @@ describe("Longhorn", () => {
     });
     const values = helmValues(json, "longhorn");
     expect(values.persistence).toEqual({ defaultClass: true, defaultClassReplicaCount: 2 });
-    expect(values.defaultSettings.defaultReplicaCount).toBe(2);
+    expect(values.defaultSettings.defaultReplicaCount).toBe("2"); // the chart refuses non-string settings
+    for (const [key, value] of Object.entries(values.defaultSettings)) expect([key, typeof value]).toEqual([key, "string"]);
     expect(values.defaultSettings.defaultDataPath).toBe("/var/lib/longhorn/");
     expect(longhorn.storageClassName).toBe("longhorn");
   });

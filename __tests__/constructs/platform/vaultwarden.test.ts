@@ -50,8 +50,13 @@ describe("Vaultwarden", () => {
     expect(variable.validation[0].condition).toBe(
       '${((length(var.vaultwarden_admin_token) < 1) || startswith(var.vaultwarden_admin_token, "$argon2"))}',
     );
-    expect(release.set_sensitive).toEqual([{ name: "adminToken.value", value: "${var.vaultwarden_admin_token}" }]);
-    expect(values.adminToken).toBeUndefined();
+    // Through a Secret: Helm's --set (set_sensitive) would cut the argon2 string at its first comma.
+    expect(release.set_sensitive).toBeUndefined();
+    expect(values.adminToken).toEqual({ existingSecret: "vaultwarden-admin-token", existingSecretKey: "ADMIN_TOKEN" });
+    const [secretId, secret] = only(json, "kubernetes_secret_v1");
+    expect(secret.metadata.name).toBe("vaultwarden-admin-token");
+    expect(secret.data).toEqual({ ADMIN_TOKEN: "${var.vaultwarden_admin_token}" });
+    expect(release.depends_on).toContain(`kubernetes_secret_v1.${secretId}`);
   });
 
   test("keeps its data on a Longhorn PVC in the backed-up recurring-job group", () => {
