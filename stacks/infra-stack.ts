@@ -96,6 +96,7 @@ export class InfraStack extends LabStack {
         vmId: server.vmId,
         proxmoxNode: server.proxmoxNode,
         dependsOn: [vm.vm],
+        recreateWith: vm.generation,
       });
       return vm;
     });
@@ -104,7 +105,8 @@ export class InfraStack extends LabStack {
       vmId: vm.vmId,
       address: vm.ipv4Address,
       proxmoxNode: vm.proxmoxNode,
-      idToken: vm.vm.id,
+      // Not the VM's own id: bpg sets it to the VM number, unchanged when the VM is re-created.
+      idToken: vm.generation.id,
     }));
 
     new TerraformOutput(this, "servers", {

@@ -15,7 +15,7 @@ import { LabStack, type LabStackProps } from "./lab-stack";
 export interface K3sServerVm {
   /** Config name of the server (k3s.servers[].name). */
   readonly name: string;
-  /** The VM's Terraform id (a reference into the infra stack): a new VM reruns the playbook. */
+  /** A value that changes each time the VM is created (the infra stack's `generation` id): a new VM reruns the playbook. */
   readonly vmId: string;
 }
 

@@ -13,7 +13,7 @@ export interface Lab {
 /** The three stacks in roadmap order; `cdktf deploy infra k3s platform` deploys them in this order. */
 export function buildLab(app: App, lab: LabConfig): Lab {
   const infra = new InfraStack(app, "infra", { lab });
-  // The VM ids cross stacks (terraform_remote_state): a re-created VM reruns the K3s playbook.
+  // Each VM's generation crosses stacks (terraform_remote_state): a re-created VM reruns the K3s playbook.
   const k3s = new K3sStack(app, "k3s", { lab, servers: infra.servers.map((s) => ({ name: s.name, vmId: s.idToken })) });
   k3s.addDependency(infra);
   const platform = new PlatformStack(app, "platform", { lab });

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import type { ITerraformDependable, TerraformResource } from "cdktf";
 import { Haresource } from "../../.gen/providers/proxmox/haresource";
 import { Harule } from "../../.gen/providers/proxmox/harule";
+import { resourceAddress } from "../resource-address";
 
 export interface HaPinningProps {
   readonly vmName: string;
@@ -19,6 +20,12 @@ export interface HaPinningProps {
   readonly storageSharedOrReplicated?: boolean;
   /** The VM: HA manages it only once it exists, and lets go of it before it is destroyed. */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * Re-create the HA resource and rule whenever this is replaced (the VM's `generation`): bpg
+   * deletes a VM with purge, which also removes it from Proxmox HA, so a replaced VM would
+   * otherwise stay unmanaged until a second apply. @default none
+   */
+  readonly recreateWith?: TerraformResource;
 }
 
 /**
@@ -80,6 +87,7 @@ export class HaPinning extends Construct {
         ? `${props.vmName}: restarted on ${props.proxmoxNode} if it dies, never moved (local disks; one etcd member per host). Managed by homelab.`
         : `${props.vmName}: recovered on ${failoverNodes.join(", ")} if ${props.proxmoxNode} dies (shared/replicated storage). Managed by homelab.`,
       dependsOn: props.dependsOn,
+      ...(props.recreateWith ? { lifecycle: { replaceTriggeredBy: [resourceAddress(props.recreateWith)] } } : {}),
     });
     this.rule = new Harule(this, "rule", {
       rule: this.ruleId,
@@ -91,6 +99,7 @@ export class HaPinning extends Construct {
       strict: true,
       comment: `Keeps ${props.vmName} on ${[props.proxmoxNode, ...failoverNodes].join(", ")}. Managed by homelab.`,
       dependsOn: [this.resource],
+      ...(props.recreateWith ? { lifecycle: { replaceTriggeredBy: [resourceAddress(props.recreateWith)] } } : {}),
     });
   }
 }

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { DataResource, Token } from "cdktf";
 import { VirtualEnvironmentVm } from "../../.gen/providers/proxmox/virtual-environment-vm";
+import { resourceAddress } from "../resource-address";
 import { ipToInt, parseCidr, cidrContains } from "../../config/ipv4";
 import type { CloudImage } from "./cloud-image";
 import type { CloudInitSnippet } from "./cloud-init-snippet";
@@ -92,6 +93,8 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
  */
 export class K3sServerVm extends Construct {
   public readonly vm: VirtualEnvironmentVm;
+  /** A `terraform_data` whose id is new each time the VM is created (see below). */
+  public readonly generation: DataResource;
   public readonly name: string;
   public readonly vmId: number;
   public readonly proxmoxNode: string;
@@ -204,6 +207,14 @@ export class K3sServerVm extends Construct {
           // node_name must stay managed, the config decides where a server lives.
         ],
       },
+    });
+
+    // bpg gives a VM the id of its VM number, so a re-created VM keeps the same `id`. This value
+    // changes only when the VM is replaced (its id becomes unknown in the plan): what reruns the
+    // K3s playbook and re-creates the HA pinning for a rebuilt VM, and nothing else.
+    this.generation = new DataResource(this, "generation", {
+      dependsOn: [this.vm],
+      lifecycle: { replaceTriggeredBy: [resourceAddress(this.vm, "id")] },
     });
   }
 }

@@ -43,6 +43,23 @@ describe("HaPinning", () => {
     expect(only(json, "proxmox_haresource").depends_on).toEqual([`proxmox_virtual_environment_vm.${vmName}`]);
   });
 
+  it("is re-created with the VM (bpg's purge on delete drops the VM from HA), as a plain address Terraform accepts", () => {
+    const stack = testStack();
+    const vm = new K3sServerVm(stack, "k3s-master-1", vmProps(stack));
+    new HaPinning(stack, "k3s-master-1-ha", { ...PINNED, dependsOn: [vm.vm], recreateWith: vm.generation });
+    const json = synthJson(stack);
+    const generation = Object.keys(json.resource.terraform_data)[0];
+    for (const type of ["proxmox_haresource", "proxmox_harule"]) {
+      expect(only(json, type).lifecycle).toEqual({ replace_triggered_by: [`terraform_data.${generation}`] });
+    }
+    // The VM's generation itself is replaced only when the VM's id becomes unknown, i.e. on re-creation.
+    const vmName = Object.keys(json.resource.proxmox_virtual_environment_vm)[0];
+    expect(json.resource.terraform_data[generation].lifecycle).toEqual({
+      replace_triggered_by: [`proxmox_virtual_environment_vm.${vmName}.id`],
+    });
+    expect(JSON.stringify(json.resource.terraform_data)).not.toContain("${");
+  });
+
   it("lets a VM on shared or replicated storage fail over, preferring its own node", () => {
     const stack = testStack();
     new HaPinning(stack, "ha", { ...PINNED, failoverNodes: ["pve-02"], storageSharedOrReplicated: true });
