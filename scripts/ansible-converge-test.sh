@@ -79,7 +79,7 @@ playbook() {
   ansible-playbook -i "$WORK/hosts.yaml" -i "$WORK/chroot.yaml" --limit "$(IFS=,; echo "${HOSTS[*]}")" "$@"
 }
 
-echo "== skipped tags: $SKIP_TAGS (these tasks need a running kernel, systemd, the K3s download or /dev/sdb):"
+echo "== skipped tags: $SKIP_TAGS (these tasks need a running kernel, systemd, the K3s download or the Longhorn disk):"
 # group_by hosts exist only at run time, so list the tasks from one play that names every K3s role.
 printf -- '- name: Every K3s role\n  hosts: server\n  roles: [node_prereqs, kube_vip, k3s_server, kubeconfig]\n' >"$WORK/list.yml"
 playbook "$WORK/list.yml" --list-tasks --tags "$SKIP_TAGS" |

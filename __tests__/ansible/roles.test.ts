@@ -46,16 +46,29 @@ function allTasks(): { file: string; task: Record<string, any> }[] {
 const TEMPLATE = read("roles/k3s_server/templates/config.yaml.j2");
 
 describe("K3s config template", () => {
-  const firstBranch = TEMPLATE.slice(TEMPLATE.indexOf("{% if k3s_first_server | bool %}"), TEMPLATE.indexOf("{% else %}"));
+  const firstBranch = TEMPLATE.slice(TEMPLATE.indexOf("{% if k3s_server_join_ip | length == 0 %}"), TEMPLATE.indexOf("{% else %}"));
   const joinBranch = TEMPLATE.slice(TEMPLATE.indexOf("{% else %}"), TEMPLATE.indexOf("{% endif %}"));
   const shared = TEMPLATE.slice(TEMPLATE.indexOf("{% endif %}"));
 
   test("cluster-init only on the first server; the others join the first server's address", () => {
+    expect(firstBranch).toContain("{% if k3s_server_join_ip | length == 0 %}");
     expect(firstBranch).toMatch(/^cluster-init: true$/m);
     expect(firstBranch).not.toMatch(/^server:/m);
-    expect(joinBranch).toMatch(/^server: "https:\/\/\{\{ k3s_first_server_ip \}\}:6443"$/m);
+    expect(joinBranch).toMatch(/^server: "https:\/\/\{\{ k3s_server_join_ip \}\}:6443"$/m);
     expect(joinBranch).not.toMatch(/cluster-init/);
     expect(TEMPLATE.match(/cluster-init/g)).toHaveLength(1);
+  });
+
+  test("a first server with no etcd data of its own joins a peer that answers on 6443 (a rebuilt first server)", () => {
+    const main = yamlOf("roles/k3s_server/tasks/main.yml");
+    const names = main.map((t: any) => t.name);
+    const probe = main.find((t: any) => t.name === "Probe the other servers' API port");
+    expect(probe.when).toBe("k3s_first_server | bool and not k3s_server_local_etcd.stat.exists");
+    expect(probe.tags).toEqual(["needs_runtime"]);
+    const choose = main.find((t: any) => t.name.startsWith("Choose the server to join"));
+    expect(choose["ansible.builtin.set_fact"].k3s_server_join_ip).toContain("k3s_first_server_ip if not (k3s_first_server | bool)");
+    // The decision is made before the config is rendered.
+    expect(names.indexOf("Write the K3s config")).toBeGreaterThan(names.indexOf(choose.name));
   });
 
   test("every server: tls-san with the VIP and its name, node-ip, flannel interface, snapshots, encryption", () => {
