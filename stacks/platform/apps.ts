@@ -63,20 +63,25 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
     return ns;
   };
 
+  // What every web app takes from the catalog and the base layer.
+  const webApp = (c: PlatformComponent) => ({
+    namespace: c.namespace,
+    hostname: c.webHostname!,
+    domain,
+    resources: c.resources,
+    ingressReady: base.ingressReady,
+  });
+
   const built: { -readonly [K in keyof PlatformApps]: PlatformApps[K] } = {};
 
   const gitea = component("gitea");
   if (gitea) {
     built.gitea = new Gitea(scope, "gitea", {
-      namespace: gitea.namespace,
-      hostname: gitea.webHostname!,
-      domain,
+      ...webApp(gitea),
       ...storage,
       storageGiB: apps.gitea.storageGiB,
       sshLoadBalancerIp: lab.loadBalancer.gitSshIp,
-      resources: gitea.resources,
       dependsOn: [namespaceOf(gitea).resource, ...base.storageReady, ...base.loadBalancerReady],
-      ingressReady: base.ingressReady,
     });
     adminPasswordOutput(scope, "gitea_admin_password", built.gitea.admin.password, `Password of the Gitea admin user "${built.gitea.adminUsername}"`);
   }
@@ -84,12 +89,8 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
   const argocd = component("argocd");
   if (argocd) {
     built.argocd = new ArgoCd(scope, "argocd", {
-      namespace: argocd.namespace,
-      hostname: argocd.webHostname!,
-      domain,
-      resources: argocd.resources,
+      ...webApp(argocd),
       dependsOn: [namespaceOf(argocd).resource],
-      ingressReady: base.ingressReady,
     });
     adminPasswordOutput(scope, "argocd_admin_password", built.argocd.admin.password, 'Password of the ArgoCD user "admin"');
   }
@@ -138,16 +139,12 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       dependsOn: [namespaceOf(alloy).resource, built.loki.app.release],
     });
     built.grafana = new Grafana(scope, "grafana", {
-      namespace: grafana.namespace,
-      hostname: grafana.webHostname!,
-      domain,
+      ...webApp(grafana),
       ...storage,
       storageGiB: apps.grafana.storageGiB,
-      resources: grafana.resources,
       lokiUrl: built.loki.url,
       dashboards: { "cluster-health": clusterHealthDashboard, logs: logsDashboard },
       dependsOn: [ns.resource, ...base.storageReady],
-      ingressReady: base.ingressReady,
     });
     adminPasswordOutput(scope, "grafana_admin_password", built.grafana.admin.password, 'Password of the Grafana user "admin"');
   }
@@ -155,32 +152,24 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
   const vaultwarden = component("vaultwarden");
   if (vaultwarden) {
     built.vaultwarden = new Vaultwarden(scope, "vaultwarden", {
-      namespace: vaultwarden.namespace,
-      hostname: vaultwarden.webHostname!,
-      domain,
+      ...webApp(vaultwarden),
       ...storage,
       storageGiB: apps.vaultwarden.storageGiB,
       signupsAllowed: apps.vaultwarden.signupsAllowed,
-      resources: vaultwarden.resources,
       dependsOn: [namespaceOf(vaultwarden).resource, ...base.storageReady],
-      ingressReady: base.ingressReady,
     });
   }
 
   const adguard = component("adguard");
   if (adguard) {
     built.adguard = new AdGuardHome(scope, "adguard", {
-      namespace: adguard.namespace,
-      hostname: adguard.webHostname!,
-      domain,
+      ...webApp(adguard),
       dnsLoadBalancerIp: lab.loadBalancer.dnsIp,
       upstreams: apps.adguard.upstreams.length > 0 ? apps.adguard.upstreams : lab.network.dnsServers,
       bootstrapDns: lab.network.dnsServers,
       rewrites: dnsRewrites(lab),
       ...storage,
-      resources: adguard.resources,
       dependsOn: [namespaceOf(adguard).resource, ...base.storageReady, ...base.loadBalancerReady],
-      ingressReady: base.ingressReady,
     });
     adminPasswordOutput(scope, "adguard_admin_password", built.adguard.admin.password, 'Password of the AdGuard Home user "admin" (set at first start; the UI can change it)');
   }
