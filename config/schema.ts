@@ -124,7 +124,7 @@ const vmDefaultsSchema = z.strictObject({
     .string()
     .min(1)
     .default("ens18")
-    .describe("Name of the VMs' network interface inside the guest (virtio NIC on Proxmox: ens18)."),
+    .describe("Name of the VMs' network interface inside the guest (virtio NIC on the default i440fx machine: ens18)."),
   timezone: z.string().min(1).default("Europe/Paris"),
   ntpServers: z.array(z.string().min(1)).default(["pool.ntp.org"]),
 });
