@@ -118,7 +118,11 @@ describe("scripts/gitops-seed.sh", () => {
       GITOPS_SOURCE_DIR: source,
     };
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => {
+    // Keep-alive connections from curl would hold the server (and the jest worker) open.
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
 
   test("creates the repository when absent and pushes the folder", async () => {
     const run = await runSeed(env);
