@@ -3,7 +3,7 @@
  * Each rule returns problems that name the config path(s) involved and say how to fix them.
  * Errors stop synth; warnings are printed and synth goes on.
  */
-import { clusterCapacity, hostUsage, MILLICPU_PER_CORE, nMinusOne, platformDemand } from "../doctor/capacity";
+import { clusterCapacity, hostUsage, MILLICPU_PER_CORE, nMinusOne, platformDemand } from "./capacity";
 import { exposedHosts } from "./apps";
 import {
   cidrContains,

@@ -18,7 +18,7 @@ import {
   type NodeLoss,
   type PlatformDemand,
   type ServerCapacity,
-} from "./capacity";
+} from "../config/capacity";
 import { errorsIn, warningsIn, type Diagnosis } from "./diagnose";
 
 export interface AddressRow {

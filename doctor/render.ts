@@ -2,7 +2,7 @@
  * The plan as text for a terminal: addresses, URLs, capacity bars, the n−1 verdict, then the
  * problems. Colors only when asked for (the CLI asks when stdout is a TTY and NO_COLOR is unset).
  */
-import type { Demand, NodeLoss, Verdict } from "./capacity";
+import type { Demand, NodeLoss, Verdict } from "../config/capacity";
 import { summary, type AddressRow, type Plan } from "./plan";
 
 export interface RenderOptions {

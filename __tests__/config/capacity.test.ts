@@ -7,7 +7,7 @@ import {
   platformDemand,
   requestsOn,
   serverCapacity,
-} from "../../doctor/capacity";
+} from "../../config/capacity";
 import { labSchema } from "../../config/schema";
 import { labWith, loadLab, validLab } from "../helpers";
 

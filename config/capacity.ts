@@ -6,8 +6,8 @@
  * of allocatable), not a scheduler simulation: a lab that fails them certainly does not fit, one
  * that passes them may still leave a large pod pending on a fragmented cluster.
  */
-import { platformComponents } from "../config/apps";
-import type { K3sServerConfig, LabConfig } from "../config/schema";
+import { platformComponents } from "./apps";
+import type { K3sServerConfig, LabConfig } from "./schema";
 
 export const MIB_PER_GIB = 1024;
 export const MILLICPU_PER_CORE = 1000;
