@@ -102,16 +102,16 @@ function cronValue(text: string, field: CronField): number | undefined {
 function cronFieldProblem(text: string, field: CronField): string | undefined {
   for (const part of text.split(",")) {
     const [rangeText, stepText, ...extra] = part.split("/");
-    if (extra.length > 0 || rangeText === "") return `"${part}" is not a ${field.name} value`;
+    if (extra.length > 0 || rangeText === "") return `"${part}" is not a valid ${field.name} value`;
     if (stepText !== undefined && !(/^\d+$/.test(stepText) && Number(stepText) > 0)) {
       return `step "/${stepText}" in the ${field.name} field must be a whole number of 1 or more`;
     }
     if (rangeText === "*" || (rangeText === "?" && (field.name === "day of month" || field.name === "day of week"))) continue;
     const [fromText, toText, ...more] = rangeText.split("-");
-    if (more.length > 0) return `"${rangeText}" is not a ${field.name} range`;
+    if (more.length > 0) return `"${rangeText}" is not a valid ${field.name} range`;
     const from = cronValue(fromText, field);
     const to = toText === undefined ? from : cronValue(toText, field);
-    if (from === undefined || to === undefined) return `"${part}" is not a ${field.name} value`;
+    if (from === undefined || to === undefined) return `"${part}" is not a valid ${field.name} value`;
     for (const v of [from, to]) {
       if (v < field.min || v > field.max) return `${v} is outside the ${field.name} range ${field.min}–${field.max}`;
     }

@@ -4,7 +4,7 @@
  * an error raised while building the stacks becomes `homelab:` lines, never a stack trace.
  */
 import { readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { App } from "cdktf";
 import { formatProblems, loadLabFile } from "../config/load";
 import type { LabConfig } from "../config/schema";
@@ -59,7 +59,9 @@ export function synthesizeLab(lab: LabConfig, outdir: string, build: (app: App, 
 
 function summary(configFile: string, outdir: string, stacks: readonly StackSummary[], warnings: number): string {
   const width = Math.max(...stacks.map((s) => s.name.length));
-  const lines = [`homelab: synthesized ${configFile} into ${relative(process.cwd(), outdir) || "."}/`];
+  const inside = relative(process.cwd(), resolve(outdir));
+  const folder = inside.startsWith("..") ? resolve(outdir) : inside || ".";
+  const lines = [`homelab: synthesized ${configFile} into ${folder}/`];
   for (const s of stacks) {
     const extra = [s.dataSources ? `${s.dataSources} data source${s.dataSources === 1 ? "" : "s"}` : "", `${s.outputs} output${s.outputs === 1 ? "" : "s"}`]
       .filter(Boolean)
