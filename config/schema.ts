@@ -15,6 +15,7 @@ import {
   isTimeZone,
   LINUX_USER,
   nearest,
+  PUBLIC_DOMAIN,
   SSH_PUBLIC_KEY,
   timeZoneNames,
 } from "./formats";
@@ -265,7 +266,7 @@ const platformSchema = z.strictObject({
           email: z.email({ message: "must be an e-mail address such as you@example.org" }),
           publicDomain: z
             .string()
-            .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, {
+            .regex(PUBLIC_DOMAIN, {
               message: "must be a lowercase domain you own, with at least two labels, e.g. lab.example.org",
             })
             .describe("A domain you own, whose DNS the provider below serves."),
