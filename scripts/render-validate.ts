@@ -18,14 +18,15 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { formatProblems, loadLabFile } from "../config/load";
 import { CrdSchemas } from "./lib/crd-schema";
 import { findHelm, helmEnv, helmVersionOf } from "./lib/helm";
-import { chartName, helmReleasesOf, isLocalChart, locateChart, pullArgs, renderRelease, type HelmReleaseSpec } from "./lib/render";
+import { chartName, helmReleasesOf, isLocalChart, locateChart, mapLimit, pullArgs, renderRelease, type HelmReleaseSpec } from "./lib/render";
 import { ObjectValidator, loadCrdFixtures } from "./lib/validate-objects";
 
 const REPO_ROOT = join(__dirname, "..");
 export const DEFAULT_CRDS_DIR = join(REPO_ROOT, "__tests__", "fixtures", "crds");
+/** helm template processes at a time (each mostly waits on its own start-up). */
+const RENDER_CONCURRENCY = 4;
 
 export interface Options {
   readonly stacks: readonly string[];
@@ -93,6 +94,8 @@ export function parseArgs(args: readonly string[]): Options | { error: string } 
 
 /** The lab's K3s version as Helm wants it (`v1.35.8+k3s1` → `1.35.8`). */
 function labKubeVersion(): string {
+  // Loaded only when needed: the config schema is most of this script's start-up time.
+  const { formatProblems, loadLabFile } = require("../config/load") as typeof import("../config/load");
   const file = process.env.HOMELAB_CONFIG ?? "homelab.yaml";
   const loaded = loadLabFile(file);
   if (!loaded.ok) throw new Error(`${file} is not a valid lab config (or pass --kube-version):\n${formatProblems(loaded.problems)}`);
@@ -117,11 +120,11 @@ export async function renderAndValidate(options: Options, helm = findHelm()): Pr
     if (options.pull && options.chartsDir !== undefined) pullMissing(helm, releases, stack, options.chartsDir);
 
     // Render everything first: CRDs shipped by the charts join the schemas before anything is checked.
-    const rendered = releases.map((r) => {
+    const rendered = await mapLimit(releases, RENDER_CONCURRENCY, async (r) => {
       const where = locateChart(r, stack, options.chartsDir);
       if ("missing" in where) return { r, status: "not-rendered" as const, reason: where.missing, objects: [] };
       try {
-        const objects = renderRelease(helm, r, where.path, kubeVersion);
+        const objects = await renderRelease(helm, r, where.path, kubeVersion);
         for (const { object } of objects) if (object.kind === "CustomResourceDefinition") crds.addCrd(object, `release ${r.name}`);
         return { r, status: "rendered" as const, objects };
       } catch (error) {
@@ -168,7 +171,7 @@ export function formatReport(report: Report, strict: boolean): string {
     lines.push(`${s.stack}: ${s.releases.length} Helm releases, rendered with helm ${report.helm} for Kubernetes ${report.kubeVersion}`);
     for (const r of s.releases) {
       const what = `${r.name} (${r.chart === "(local)" ? "local chart" : r.chart} ${r.version})`;
-      if (r.status === "rendered") lines.push(`  ok            ${what}: ${r.objects.length} objects valid`);
+      if (r.status === "rendered") lines.push(`  ok            ${what}: ${r.objects.length} object${r.objects.length === 1 ? "" : "s"} valid`);
       else if (r.status === "failed") lines.push(`  FAILED        ${what}: helm template: ${r.reason}`);
       else if (r.status === "not-rendered") lines.push(`  ${strict ? "NOT RENDERED " : "not rendered "} ${what}: ${r.reason}`);
       else {

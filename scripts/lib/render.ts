@@ -9,10 +9,11 @@
  * renders as EXPRESSION_PLACEHOLDER (a plain string), and a `set_sensitive` value, always a
  * Terraform reference here, as SENSITIVE_PLACEHOLDER.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
 import { helmEnv } from "./helm";
 
@@ -173,8 +174,8 @@ export function parseRendered(text: string): RenderedObject[] {
   return out;
 }
 
-/** Renders one release with the real Helm; throws with Helm's message when it refuses. */
-export function renderRelease(helm: string, release: HelmReleaseSpec, chartPath: string, kubeVersion: string): RenderedObject[] {
+/** Renders one release with the real Helm; rejects with Helm's message when it refuses. */
+export async function renderRelease(helm: string, release: HelmReleaseSpec, chartPath: string, kubeVersion: string): Promise<RenderedObject[]> {
   const dir = mkdtempSync(join(tmpdir(), "homelab-render-"));
   try {
     const files = release.values.map((text, i) => {
@@ -184,12 +185,11 @@ export function renderRelease(helm: string, release: HelmReleaseSpec, chartPath:
     });
     let output: string;
     try {
-      output = execFileSync(helm, templateArgs(release, chartPath, kubeVersion, files), {
+      ({ stdout: output } = await promisify(execFile)(helm, templateArgs(release, chartPath, kubeVersion, files), {
         encoding: "utf8",
         env: helmEnv(),
-        stdio: ["ignore", "pipe", "pipe"],
         maxBuffer: 256 * 1024 * 1024,
-      });
+      }));
     } catch (error) {
       const stderr = String((error as { stderr?: string }).stderr ?? "").trim();
       throw new Error(stderr.split("\n").filter((l) => l.trim() !== "").join("; ") || (error as Error).message);
@@ -198,4 +198,18 @@ export function renderRelease(helm: string, release: HelmReleaseSpec, chartPath:
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in item order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

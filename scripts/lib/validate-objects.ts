@@ -87,10 +87,21 @@ export function loadCrdFixtures(dir: string, into = new CrdSchemas()): CrdSchema
   return into;
 }
 
+/** Problems a kubernetes-models class finds in `data` (its validate() throws a ValidationError with ajv errors). */
+function modelProblems(Model: ModelClass, data: Json): string[] {
+  try {
+    new Model(data).validate();
+    return [];
+  } catch (error) {
+    const errors = (error as { errors?: unknown }).errors;
+    if (!Array.isArray(errors)) throw error;
+    return describeErrors(errors);
+  }
+}
+
 export class ObjectValidator {
   private readonly models = new Map<string, ModelClass>();
-  private objectMeta?: (data: unknown) => boolean;
-  private objectMetaErrors?: () => unknown;
+  private objectMeta?: ModelClass;
 
   constructor(public readonly crds: CrdSchemas) {}
 
@@ -107,14 +118,10 @@ export class ObjectValidator {
 
   private async metadataProblems(metadata: unknown): Promise<string[]> {
     if (this.objectMeta === undefined) {
-      const { validate } = (await import("@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta")) as {
-        validate: ((data: unknown) => boolean) & { errors?: unknown };
-      };
-      this.objectMeta = validate;
-      this.objectMetaErrors = () => validate.errors;
+      const { ObjectMeta } = (await import("@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta")) as unknown as { ObjectMeta: ModelClass };
+      this.objectMeta = ObjectMeta;
     }
-    if (this.objectMeta(metadata)) return [];
-    return describeErrors(this.objectMetaErrors!() as never).map((line) => `metadata${line.startsWith("(root)") ? line.slice(6) : `.${line}`}`);
+    return modelProblems(this.objectMeta, metadata as Json).map((line) => `metadata${line.startsWith("(root)") ? line.slice(6) : `.${line}`}`);
   }
 
   /** Problems of one object, each `field: what is wrong` (empty when valid). */
@@ -137,14 +144,6 @@ export class ObjectValidator {
             : `(root): no CRD for ${apiVersion} ${kind} (neither in the CRD fixtures nor rendered by a chart of the stack)`,
       ];
     }
-    const Model = await this.model(apiVersion, kind);
-    try {
-      new Model(object).validate();
-      return [];
-    } catch (error) {
-      const errors = (error as { errors?: { instancePath: string; message?: string; keyword: string; params: Json }[] }).errors;
-      if (!errors) throw error;
-      return describeErrors(errors as never);
-    }
+    return modelProblems(await this.model(apiVersion, kind), object);
   }
 }
