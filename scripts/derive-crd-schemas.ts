@@ -1,9 +1,10 @@
 /**
- * Derives the CRD schema fixtures (`npm run crd-schemas -- <crds-dir>`): for every
- * CustomResourceDefinition in <crds-dir>/<chart>-<version>/*.yaml (one CRD per file, as the pinned
- * charts render them), the fields a custom resource is validated against, written to
- * __tests__/fixtures/crds/<chart>-<version>/<plural>.<group>.json:
- * group, kind, scope and, per served version, its `openAPIV3Schema`.
+ * Derives the CRD schema fixtures: for every CustomResourceDefinition in
+ * <crds-dir>/<chart>-<version>/*.yaml (any YAML: one CRD per file, or a whole
+ * `helm template --include-crds` output, whose other objects are skipped), the fields a custom
+ * resource is validated against, written to __tests__/fixtures/crds/<chart>-<version>/<plural>.<group>.json:
+ * group, kind, scope and, per served version, its `openAPIV3Schema`. Each chart folder of the
+ * source replaces the fixtures of that chart (any version); other charts' fixtures stay.
  *
  * Data only: every `description` of the schemas is dropped (a property that happens to be named
  * `description` stays), and so are printer columns, labels and annotations. The schemas are
@@ -11,9 +12,10 @@
  * Schema when it loads them.
  *
  * Usage: tsx scripts/derive-crd-schemas.ts <crds-dir>   (no default: the source is outside the repo)
+ * (`npm run crd-schemas` passes ../shared/crds, the CRDs of the pinned charts, next to a clone.)
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 
 export const CRD_FIXTURES_DIR = join(__dirname, "..", "__tests__", "fixtures", "crds");
@@ -75,13 +77,41 @@ export function deriveCrdSchemas(crdsDir: string): Map<string, CrdFixture> {
       for (const doc of parseAllDocuments(readFileSync(join(crdsDir, chart, file), "utf8"))) {
         if (doc.errors.length) throw new Error(`${source}: ${doc.errors[0].message}`);
         const crd = doc.toJS() as Json | null;
-        if (crd === null) continue;
+        if (crd === null || crd.kind !== "CustomResourceDefinition") continue;
         const fixture = crdFixture(crd, source);
         out.set(join(chart, `${fixture.plural}.${fixture.group}.json`), fixture);
       }
     }
   }
   return out;
+}
+
+/** The chart of a `<chart>-<version>` folder name (`cert-manager-v1.21.1` → `cert-manager`). */
+export function chartOf(folder: string): string {
+  return /^(.+?)-v?\d+\.\d+\.\d+.*$/.exec(folder)?.[1] ?? folder;
+}
+
+/** The version of a `<chart>-<version>` folder name (`cert-manager-v1.21.1` → `v1.21.1`). */
+export function versionOf(folder: string): string {
+  return folder.slice(chartOf(folder).length + 1);
+}
+
+/**
+ * Writes the fixtures under `outDir`, first removing the fixtures of every chart they cover (any
+ * version). Returns the `<chart>-<version>` folders written.
+ */
+export function writeCrdFixtures(fixtures: Map<string, CrdFixture>, outDir: string): string[] {
+  const charts = [...new Set([...fixtures.keys()].map((path) => path.split(/[\\/]/)[0]))].sort();
+  mkdirSync(outDir, { recursive: true });
+  for (const existing of readdirSync(outDir)) {
+    if (charts.some((c) => chartOf(c) === chartOf(existing))) rmSync(join(outDir, existing), { recursive: true, force: true });
+  }
+  for (const [path, fixture] of fixtures) {
+    const file = join(outDir, path);
+    mkdirSync(join(file, ".."), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(fixture, null, 1)}\n`);
+  }
+  return charts;
 }
 
 function main(): void {
@@ -91,13 +121,8 @@ function main(): void {
     process.exit(2);
   }
   const fixtures = deriveCrdSchemas(crdsDir);
-  rmSync(CRD_FIXTURES_DIR, { recursive: true, force: true });
-  for (const [path, fixture] of fixtures) {
-    const file = join(CRD_FIXTURES_DIR, path);
-    mkdirSync(join(file, ".."), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(fixture, null, 1)}\n`);
-  }
-  process.stdout.write(`${fixtures.size} CRD schemas from ${basename(crdsDir)}/ written to __tests__/fixtures/crds/\n`);
+  const charts = writeCrdFixtures(fixtures, CRD_FIXTURES_DIR);
+  process.stdout.write(`${fixtures.size} CRD schemas of ${charts.join(", ")} written to __tests__/fixtures/crds/\n`);
 }
 
 if (require.main === module) main();

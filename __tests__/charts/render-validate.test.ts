@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { Testing } from "cdktf";
 import { stringify } from "yaml";
 import type { LabConfig } from "../../config/schema";
+import { CRD_FIXTURES_DIR, chartOf, versionOf } from "../../scripts/derive-crd-schemas";
 import { findHelm } from "../../scripts/lib/helm";
 import { EXPRESSION_PLACEHOLDER } from "../../scripts/lib/render";
 import { formatReport, type Report, type ReleaseReport, type StackReport } from "../../scripts/render-validate";
@@ -168,6 +169,16 @@ describe("every lab variant, with the real Helm", () => {
     const notRendered = stackOf(good.report, stackDirs[variant]).releases.filter((r) => r.status === "not-rendered");
     expect(notRendered.map((r) => r.name)).toEqual(["adguard", "alloy", "argocd", "cert-manager", "gitea", "grafana", "loki", "longhorn", "metallb", "traefik", "vaultwarden"]);
     for (const r of notRendered) expect(r.reason).toMatch(/pass --charts <dir>/);
+  });
+});
+
+describe("the CRD fixtures", () => {
+  test("are those of the chart versions the platform stack pins (re-derive them with a chart bump)", () => {
+    const tf = JSON.parse(readFileSync(join(stackDirs.default, "cdk.tf.json"), "utf8"));
+    const pinned = new Map(Object.values<Json>(tf.resource.helm_release).map((r) => [String(r.chart).split("/").pop(), r.version]));
+    for (const folder of readdirSync(CRD_FIXTURES_DIR)) {
+      expect([folder, pinned.get(chartOf(folder))]).toEqual([folder, versionOf(folder)]);
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { CrdSchemas, fieldPath, toJsonSchema } from "../../scripts/lib/crd-schema";
-import { CRD_FIXTURES_DIR, crdFixture, deriveCrdSchemas, stripDescriptions } from "../../scripts/derive-crd-schemas";
+import { CRD_FIXTURES_DIR, chartOf, crdFixture, deriveCrdSchemas, stripDescriptions, versionOf, writeCrdFixtures } from "../../scripts/derive-crd-schemas";
 import { loadCrdFixtures } from "../../scripts/lib/validate-objects";
 
 const crd = (schema: object, versions: object[] = [{ name: "v1", served: true, storage: true }]) => ({
@@ -110,12 +110,17 @@ describe("the CRD derivation", () => {
     const schema = { type: "object", description: "A gadget (upstream prose).", properties: { spec: { type: "object", properties: { description: { type: "string", description: "prose" } }, default: { description: "data" } } } };
     writeFileSync(join(dir, "gadget-1.0.0", "gadgets.example.org.yaml"), stringify(crd(schema)));
     writeFileSync(join(dir, "README.md"), "not a chart folder\n");
+    // A whole `helm template --include-crds` output: only the CRD is taken.
+    mkdirSync(join(dir, "widget-v2.0.0"));
+    const widget = { ...crd({ type: "object" }), metadata: { name: "widgets.example.org" } };
+    widget.spec = { ...widget.spec, names: { kind: "Widget", plural: "widgets" } };
+    writeFileSync(join(dir, "widget-v2.0.0", "rendered.yaml"), `${stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } })}---\n${stringify(widget)}`);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("writes group, kind, scope and each version's schema, without descriptions but with a property named description", () => {
     const fixtures = deriveCrdSchemas(dir);
-    expect([...fixtures.keys()]).toEqual([join("gadget-1.0.0", "gadgets.example.org.json")]);
+    expect([...fixtures.keys()]).toEqual([join("gadget-1.0.0", "gadgets.example.org.json"), join("widget-v2.0.0", "widgets.example.org.json")]);
     expect(fixtures.get(join("gadget-1.0.0", "gadgets.example.org.json"))).toEqual({
       source: "gadget-1.0.0/gadgets.example.org.yaml",
       group: "example.org",
@@ -124,6 +129,18 @@ describe("the CRD derivation", () => {
       scope: "Namespaced",
       versions: [{ name: "v1", served: true, schema: { type: "object", properties: { spec: { type: "object", properties: { description: { type: "string" } }, default: { description: "data" } } } } }],
     });
+  });
+
+  test("replaces the fixtures of the charts it covers, any version, and keeps the others", () => {
+    const out = join(dir, "out");
+    for (const folder of ["gadget-0.9.0", "widget-v1.0.0", "other-1.0.0"]) {
+      mkdirSync(join(out, folder), { recursive: true });
+      writeFileSync(join(out, folder, "old.json"), "{}\n");
+    }
+    expect(writeCrdFixtures(deriveCrdSchemas(dir), out)).toEqual(["gadget-1.0.0", "widget-v2.0.0"]);
+    expect(readdirSync(out).sort()).toEqual(["gadget-1.0.0", "other-1.0.0", "widget-v2.0.0"]);
+    expect(JSON.parse(readFileSync(join(out, "widget-v2.0.0", "widgets.example.org.json"), "utf8")).kind).toBe("Widget");
+    expect([chartOf("cert-manager-v1.21.1"), versionOf("cert-manager-v1.21.1"), chartOf("argo-cd-10.1.1"), versionOf("argo-cd-10.1.1")]).toEqual(["cert-manager", "v1.21.1", "argo-cd", "10.1.1"]);
   });
 
   test("fails when a file is not a v1 CRD, or a version has no schema", () => {
