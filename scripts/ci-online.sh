@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run ci:online`: the checks that need the internet, as CI runs them (.github/workflows/ci.yml),
 # on the lab config (HOMELAB_CONFIG or ./homelab.yaml):
-#   1. synthesize every stack, then `terraform init -backend=false && terraform validate` each one
+#   1. synthesize every stack (into a scratch folder), then `terraform init -backend=false && terraform validate` each one
 #      with the real providers from the Terraform registry (exact versions from the synthesized JSON);
 #   2. `helm pull` every pinned upstream chart, render every Helm release of the platform stack with
 #      the real Helm and validate every object (scripts/render-validate.ts --charts --pull);
@@ -26,24 +26,26 @@ need ansible-lint "apt-get install ansible-lint"
 [ -x node_modules/.bin/tsx ] || { echo "ci-online: node_modules missing: run npm ci" >&2; missing=1; }
 [ "$missing" -eq 0 ] || exit 1
 
+# Synthesized into a scratch folder: your cdktf.out (and its provider caches) stays as it is.
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
 echo "== synth"
-rm -rf cdktf.out
-npm run --silent synth
+CDKTF_OUTDIR="$OUT" npm run --silent synth
 
 echo "== terraform init -backend=false && terraform validate, every stack"
 export TF_IN_AUTOMATION=1 TF_INPUT=0
 export TF_PLUGIN_CACHE_DIR="${TF_PLUGIN_CACHE_DIR:-$PWD/node_modules/.cache/terraform-plugins}"
 mkdir -p "$TF_PLUGIN_CACHE_DIR"
 stacks=0
-for dir in cdktf.out/stacks/*/; do
-  echo "-- ${dir%/}"
+for dir in "$OUT"/stacks/*/; do
+  echo "-- stack $(basename "$dir")"
   (cd "$dir" && terraform init -backend=false -no-color >/dev/null && terraform validate -no-color)
   stacks=$((stacks + 1))
 done
 [ "$stacks" -gt 0 ] || { echo "ci-online: synth wrote no stack" >&2; exit 1; }
 
 echo "== helm pull + render + validate, every release of the platform stack"
-node_modules/.bin/tsx scripts/render-validate.ts --stack cdktf.out/stacks/platform \
+node_modules/.bin/tsx scripts/render-validate.ts --stack "$OUT/stacks/platform" \
   --charts "${HOMELAB_CHARTS_DIR:-node_modules/.cache/homelab-charts}" --pull
 
 echo "== ansible-lint + syntax-check"

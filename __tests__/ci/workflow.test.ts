@@ -73,7 +73,7 @@ describe("the CI workflow", () => {
   });
 
   test("pins every action by a full commit SHA, with its release tag in a comment", () => {
-    expect(steps.filter((s) => s.uses).length).toBe(5);
+    expect(steps.filter((s) => s.uses).length).toBe(6);
     expect(unpinned(text)).toEqual([]);
   });
 
@@ -92,8 +92,9 @@ describe("the CI workflow", () => {
     expect(JSON.stringify(workflow)).not.toMatch(/"concurrency"/);
   });
 
-  test("runs the README's test command, the typecheck and the doctor on the user's homelab.yaml", () => {
+  test("runs the README's test command, the typecheck and the doctor on the user's homelab.yaml (with Terraform, which synth asks for its version)", () => {
     expect(readmeTestCommand()).toBe("npm test");
+    expect((workflow.jobs.test.steps as Json[]).filter((s) => s.uses).map((s) => s.uses.split("@")[0])).toEqual(["actions/checkout", "actions/setup-node", "hashicorp/setup-terraform"]);
     expect(runs("test")).toEqual(["npm ci --no-audit --no-fund", readmeTestCommand(), "npm run typecheck", "npm run doctor"]);
   });
 
@@ -115,8 +116,11 @@ describe("the CI workflow", () => {
     const renovate = JSON.parse(readFileSync(join(REPO, "renovate.json"), "utf8"));
     const marker = (renovate.customManagers as Json[]).find((m) => m.managerFilePatterns.includes("/^\\.github/workflows/.+\\.ya?ml$/"));
     // Renovate's named groups are JavaScript's: the pattern runs as written.
-    const match = new RegExp(marker?.matchStrings[0]).exec(text);
-    expect(match?.groups).toMatchObject({ datasource: "custom.hashicorp-releases", depName: "terraform", currentValue: "1.14.9" });
+    const matches = [...text.matchAll(new RegExp(marker?.matchStrings[0], "g"))].map((m) => m.groups);
+    expect(matches).toEqual([
+      expect.objectContaining({ datasource: "custom.hashicorp-releases", depName: "terraform", currentValue: "1.14.9" }),
+      expect.objectContaining({ datasource: "custom.hashicorp-releases", depName: "terraform", currentValue: "1.14.9" }),
+    ]);
   });
 });
 
@@ -130,9 +134,10 @@ describe("scripts/ci-online.sh", () => {
   });
 
   test("validates every synthesized stack, renders every release from pulled charts, and lints Ansible", () => {
-    expect(script).toContain('for dir in cdktf.out/stacks/*/; do');
+    expect(script).toContain('CDKTF_OUTDIR="$OUT" npm run --silent synth');
+    expect(script).toContain('for dir in "$OUT"/stacks/*/; do');
     expect(script).toContain("terraform init -backend=false -no-color >/dev/null && terraform validate -no-color");
-    expect(script).toMatch(/scripts\/render-validate\.ts --stack cdktf\.out\/stacks\/platform \\\n\s+--charts "[^"]+" --pull/);
+    expect(script).toMatch(/scripts\/render-validate\.ts --stack "\$OUT\/stacks\/platform" \\\n\s+--charts "[^"]+" --pull/);
     expect(script).toContain("npm run --silent ansible:check");
   });
 
