@@ -160,7 +160,8 @@ function pullMissing(helm: string, releases: readonly HelmReleaseSpec[], stack: 
   for (const r of releases) {
     if (isLocalChart(r) || !("missing" in locateChart(r, stack, chartsDir))) continue;
     process.stderr.write(`helm ${pullArgs(r, chartsDir).join(" ")}\n`);
-    execFileSync(helm, pullArgs(r, chartsDir), { stdio: ["ignore", "inherit", "inherit"], env: helmEnv() });
+    // Helm's own output goes to stderr: stdout is the report (JSON with --json).
+    execFileSync(helm, pullArgs(r, chartsDir), { stdio: ["ignore", 2, 2], env: helmEnv() });
   }
 }
 
