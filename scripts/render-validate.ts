@@ -117,12 +117,15 @@ export async function renderAndValidate(options: Options, helm = findHelm()): Pr
     const file = join(stack, "cdk.tf.json");
     if (!existsSync(file)) throw new Error(`${file} not found: run \`npm run synth\` first (or pass --stack <dir>)`);
     const releases = helmReleasesOf(JSON.parse(readFileSync(file, "utf8")) as Json);
-    if (options.pull && options.chartsDir !== undefined) pullMissing(helm, releases, stack, options.chartsDir);
+    const pullErrors = options.pull && options.chartsDir !== undefined ? pullMissing(helm, releases, stack, options.chartsDir) : new Map<string, string>();
 
     // Render everything first: CRDs shipped by the charts join the schemas before anything is checked.
     const rendered = await mapLimit(releases, RENDER_CONCURRENCY, async (r) => {
       const where = locateChart(r, stack, options.chartsDir);
-      if ("missing" in where) return { r, status: "not-rendered" as const, reason: where.missing, objects: [] };
+      if ("missing" in where) {
+        const pullError = pullErrors.get(r.name);
+        return { r, status: "not-rendered" as const, reason: pullError ? `helm pull failed: ${pullError}` : where.missing, objects: [] };
+      }
       try {
         const objects = await renderRelease(helm, r, where.path, kubeVersion);
         for (const { object } of objects) if (object.kind === "CustomResourceDefinition") crds.addCrd(object, `release ${r.name}`);
@@ -154,15 +157,25 @@ export async function renderAndValidate(options: Options, helm = findHelm()): Pr
   return { helm: helmVersionOf(helm), kubeVersion, stacks, ok };
 }
 
-/** `helm pull` of every upstream chart not yet in the folder. */
-function pullMissing(helm: string, releases: readonly HelmReleaseSpec[], stack: string, chartsDir: string): void {
+/**
+ * `helm pull` of every upstream chart not yet in the folder; a failed pull is returned (release
+ * name → Helm's message) so that the release is reported, and the others still render.
+ */
+function pullMissing(helm: string, releases: readonly HelmReleaseSpec[], stack: string, chartsDir: string): Map<string, string> {
   mkdirSync(chartsDir, { recursive: true });
+  const errors = new Map<string, string>();
   for (const r of releases) {
     if (isLocalChart(r) || !("missing" in locateChart(r, stack, chartsDir))) continue;
     process.stderr.write(`helm ${pullArgs(r, chartsDir).join(" ")}\n`);
-    // Helm's own output goes to stderr: stdout is the report (JSON with --json).
-    execFileSync(helm, pullArgs(r, chartsDir), { stdio: ["ignore", 2, 2], env: helmEnv() });
+    try {
+      // Helm's output goes to stderr: stdout is the report (JSON with --json).
+      execFileSync(helm, pullArgs(r, chartsDir), { stdio: ["ignore", 2, "pipe"], env: helmEnv(), encoding: "utf8" });
+    } catch (error) {
+      const stderr = String((error as { stderr?: string }).stderr ?? "").trim();
+      errors.set(r.name, stderr.split("\n").filter((l) => l.trim() !== "").join("; ") || (error as Error).message);
+    }
   }
+  return errors;
 }
 
 /** The human report: one line per release, the problems under it, and the names not rendered. */

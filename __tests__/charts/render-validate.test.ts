@@ -6,7 +6,9 @@
  * built-in kind, Helm's `required`, and upstream charts that are missing from a --charts folder.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -39,6 +41,9 @@ const outdirs: string[] = [];
 const stackDirs: Record<string, string> = {};
 let good: { code: number; report: Report };
 let broken: { code: number; report: Report };
+let pulled: { code: number; report: Report };
+let pullDir: string;
+let repo: Server;
 
 /** The platform stack of a lab, synthesized with its assets (the local charts) as `cdktf synth` writes it. */
 function synthPlatform(lab: LabConfig): string {
@@ -124,10 +129,34 @@ beforeAll(async () => {
   execFileSync(findHelm(), ["package", standIn, "--destination", charts], { stdio: "ignore" });
   standInChart(charts, "traefik", "0.0.1", {});
 
-  [good, broken] = await Promise.all([run(Object.values(stackDirs).flatMap((d) => ["--stack", d])), run(["--stack", planted, "--charts", charts])]);
+  // A stand-in chart repository on loopback (index.yaml written by `helm repo index`), and a stack
+  // with two releases from it: one version it has, one it does not.
+  const served = join(scratch, "repo");
+  mkdirSync(served);
+  execFileSync(findHelm(), ["package", standInChart(join(scratch, "src"), "stand-in", "1.2.3", { "cm.yaml": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "{{ .Release.Name }}" }, data: { replicas: "{{ .Values.replicas }}" } } }), "--destination", served], { stdio: "ignore" });
+  repo = createServer((req, res) => {
+    const file = join(served, (req.url ?? "/").slice(1));
+    if (!/^\/[\w.-]+$/.test(req.url ?? "") || !existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200).end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => repo.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(repo.address() as AddressInfo).port}`;
+  execFileSync(findHelm(), ["repo", "index", served, "--url", url], { stdio: "ignore" });
+  const pullStack = join(scratch, "pull-stack");
+  mkdirSync(pullStack);
+  const release = (name: string, version: string) => ({ name, chart: "stand-in", repository: url, version, namespace: "pulled", values: ["replicas: 3\n"] });
+  writeFileSync(join(pullStack, "cdk.tf.json"), JSON.stringify({ resource: { helm_release: { a: release("pulled", "1.2.3"), b: release("unpublished", "9.9.9") } } }));
+  pullDir = join(scratch, "pulled-charts");
+
+  [good, broken, pulled] = await Promise.all([
+    run(Object.values(stackDirs).flatMap((d) => ["--stack", d])),
+    run(["--stack", planted, "--charts", charts]),
+    run(["--stack", pullStack, "--charts", pullDir, "--pull"]),
+  ]);
 }, 60_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await new Promise((resolve) => repo.close(resolve));
   for (const dir of [scratch, ...outdirs]) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -312,5 +341,20 @@ describe("fails when", () => {
       "6 rendered (13 objects, 4 invalid), 1 failed, 10 not rendered: adguard, alloy, argocd, cert-manager, gitea, grafana, loki, longhorn, traefik, vaultwarden\n",
     );
     expect(text.endsWith("FAILED\n")).toBe(true);
+  });
+});
+
+describe("--charts <dir> --pull", () => {
+  test("pulls each pinned chart from its repository (a loopback stand-in), then renders it with the stack's values", () => {
+    expect(readdirSync(pullDir)).toEqual(["stand-in-1.2.3.tgz"]);
+    const r = release(pulled.report.stacks[0], "pulled");
+    expect([r.status, r.objects.map((o) => o.object)]).toEqual(["rendered", [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "pulled" }, data: { replicas: "3" } }]]);
+  });
+
+  test("fails when a pinned version cannot be pulled: the release is named with Helm's reason, the others still render", () => {
+    expect([pulled.code, pulled.report.ok]).toEqual([1, false]);
+    const r = release(pulled.report.stacks[0], "unpublished");
+    expect(r.status).toBe("not-rendered");
+    expect(r.reason).toMatch(/^helm pull failed: .*9\.9\.9/);
   });
 });
