@@ -112,14 +112,13 @@ export async function renderAndValidate(options: Options, helm = findHelm()): Pr
   const kubeVersion = options.kubeVersion ?? labKubeVersion();
   const crds: CrdSchemas = loadCrdFixtures(options.crdsDir);
   const validator = new ObjectValidator(crds);
-  const stacks: StackReport[] = [];
+  // Render every stack first: the CRDs the charts ship join the schemas before anything is checked.
+  const renderedStacks = [];
   for (const stack of options.stacks) {
     const file = join(stack, "cdk.tf.json");
     if (!existsSync(file)) throw new Error(`${file} not found: run \`npm run synth\` first (or pass --stack <dir>)`);
     const releases = helmReleasesOf(JSON.parse(readFileSync(file, "utf8")) as Json);
     const pullErrors = options.pull && options.chartsDir !== undefined ? pullMissing(helm, releases, stack, options.chartsDir) : new Map<string, string>();
-
-    // Render everything first: CRDs shipped by the charts join the schemas before anything is checked.
     const rendered = await mapLimit(releases, RENDER_CONCURRENCY, async (r) => {
       const where = locateChart(r, stack, options.chartsDir);
       if ("missing" in where) {
@@ -134,7 +133,11 @@ export async function renderAndValidate(options: Options, helm = findHelm()): Pr
         return { r, status: "failed" as const, reason: (error as Error).message, objects: [] };
       }
     });
+    renderedStacks.push({ stack, rendered });
+  }
 
+  const stacks: StackReport[] = [];
+  for (const { stack, rendered } of renderedStacks) {
     const reports: ReleaseReport[] = [];
     for (const { r, status, reason, objects } of rendered) {
       const checked = [];
