@@ -4,6 +4,7 @@
  */
 import { App } from "cdktf";
 import { formatProblems, loadLabFile } from "./config/load";
+import { parseAllowDestroy } from "./constructs/data-guard";
 import { buildLab } from "./stacks/lab";
 
 const configFile = process.env.HOMELAB_CONFIG ?? "homelab.yaml";
@@ -15,5 +16,6 @@ if (!result.ok) {
 if (result.warnings.length) console.warn(formatProblems(result.warnings));
 
 const app = new App();
-buildLab(app, result.lab);
+const { destroyAllowed } = buildLab(app, result.lab, { allowDestroy: parseAllowDestroy(process.env.HOMELAB_ALLOW_DESTROY) });
+if (destroyAllowed.length) console.warn(`homelab: HOMELAB_ALLOW_DESTROY lifts the destroy guard of ${destroyAllowed.join(", ")}: this run may destroy them`);
 app.synth();
