@@ -46,6 +46,7 @@ const NOT_RUN: readonly { readonly pattern: RegExp; readonly reason: string }[] 
   { pattern: /^ssh-keygen -R /, reason: "edits ~/.ssh/known_hosts for a machine of the lab" },
   { pattern: /^sudo /, reason: "runs on a K3s server, in the session its runbook opened" },
   { pattern: /^docker run /, reason: "pulls an image from Docker Hub" },
+  { pattern: /^rm -rf /, reason: "deletes the deploy machine's lab files after a teardown: nothing to check offline" },
 ];
 
 type Classified =
