@@ -6,6 +6,13 @@
  * matches one entry of NOT_RUN, which says why it cannot run here; a command that is neither
  * fails this test, so a new documented command is either run or listed.
  *
+ * How a line is read: `\` continuations join, `#` comments and `console` output are skipped, a
+ * `$ ` prompt is dropped; `A=1 cmd` is classified as `cmd` and run as written; `a && b` runs as
+ * written when every part runs here, otherwise its runnable parts run alone; `cd dir` and
+ * `export NAME=value` lines apply to the commands after them in their block. The copy holds the
+ * working tree as it is (uncommitted edits included, git-ignored files such as the inventory
+ * left out, as in a fresh clone).
+ *
  * ansible-playbook comes from Debian's ansible (.ci/run installs it). Without it the Ansible
  * commands are skipped and named, unless HOMELAB_REQUIRE_ANSIBLE=1 (set by .ci/run) makes that a
  * failure.
