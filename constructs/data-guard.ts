@@ -4,6 +4,14 @@ import type { TerraformResource, TerraformResourceLifecycle } from "cdktf";
 /** Which guards a run lifts: every one, or some by name. */
 export type AllowDestroy = "all" | readonly string[];
 
+/** A run asked to lift a guard that does not exist: the user's input, not a bug of the checks. */
+export class AllowDestroyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AllowDestroyError";
+  }
+}
+
 export interface DataGuardProps {
   /** The resource whose destruction loses what the lab cannot re-create. */
   readonly resource: TerraformResource;
@@ -41,7 +49,7 @@ export class DataGuard extends Construct {
       const known = new Set(guards.map((g) => g.name));
       const unknown = allow.filter((name) => !known.has(name));
       if (unknown.length) {
-        throw new Error(
+        throw new AllowDestroyError(
           `allowDestroy (HOMELAB_ALLOW_DESTROY) names ${unknown.map((n) => `"${n}"`).join(", ")}, which no guarded resource of this lab has; ` +
             `use some of ${[...known].sort().join(", ")}, or all`,
         );

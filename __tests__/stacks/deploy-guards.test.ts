@@ -11,8 +11,9 @@ import { Testing } from "cdktf";
 import { parseAllowDestroy, type AllowDestroy } from "../../constructs/data-guard";
 import { EXAMPLE_KEY_ERROR } from "../../stacks/infra-stack";
 import { buildLab } from "../../stacks/lab";
+import { runSynth } from "../../stacks/synth";
 import { PUBLIC_KEY } from "../constructs/proxmox/fixtures";
-import { labWith, loadLab, synthJson, validLab } from "../helpers";
+import { FIXTURES, labWith, loadLab, synthJson, validLab } from "../helpers";
 
 type Json = Record<string, any>;
 
@@ -186,5 +187,28 @@ describe("parseAllowDestroy (HOMELAB_ALLOW_DESTROY)", () => {
     expect(parseAllowDestroy(" ")).toEqual([]);
     expect(parseAllowDestroy("all")).toBe("all");
     expect(parseAllowDestroy("k3s-master-2, longhorn,")).toEqual(["k3s-master-2", "longhorn"]);
+  });
+});
+
+describe("synth with HOMELAB_ALLOW_DESTROY (runSynth, behind main.ts)", () => {
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), "homelab-allow-destroy-"));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const configFile = join(FIXTURES, "labs", "default.yaml");
+
+  test("says which guards it lifted", () => {
+    const outcome = runSynth({ configFile, outdir: join(work, "lifted"), underCdktfCli: true, allowDestroy: ["k3s-master-2"] });
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.stderr).toContain("homelab: HOMELAB_ALLOW_DESTROY lifts the destroy guard of k3s-master-2: this run may destroy them");
+  });
+
+  test("refuses a name no guard has as the user's mistake, not a bug of the checks", () => {
+    const outcome = runSynth({ configFile, outdir: join(work, "typo"), underCdktfCli: false, allowDestroy: ["k3s-master-9"] });
+    expect(outcome.exitCode).toBe(1);
+    expect(outcome.stderr).toContain('homelab: allowDestroy (HOMELAB_ALLOW_DESTROY) names "k3s-master-9", which no guarded resource of this lab has');
+    expect(outcome.stderr).not.toContain("bug");
+    expect(outcome.stdout).toBe("");
   });
 });
