@@ -124,6 +124,7 @@ export function buildPlatformBase(scope: Construct, lab: LabConfig): PlatformBas
     backupCron: lab.platform.longhorn.backupSchedule,
     backupRetain: lab.platform.longhorn.backupRetain,
     resources: component("longhorn").resources,
+    instanceManagerCpuPercent: component("longhorn-instance-manager").perNodeCpuPercent,
   });
   const longhornAuth = new TraefikBasicAuth(longhorn, "ui-auth", {
     name: "longhorn-ui-auth",
