@@ -16,7 +16,7 @@ export interface Resources {
 }
 
 export interface PlatformComponent {
-  /** Stable id, also the Helm release name. */
+  /** Stable id: the Helm release name, or the name of one part of a release (kube-prometheus-stack's Prometheus). */
   readonly id: string;
   readonly namespace: string;
   /** Web UI label (<label>.<domain>), absent for components without a UI. */
@@ -25,6 +25,13 @@ export interface PlatformComponent {
   readonly resources: Resources;
   /** Pods that run on every node (DaemonSets): their resources count once per K3s server. */
   readonly perNode?: boolean;
+  /** Identical copies of `resources` (e.g. a sidecar in two pods). @default 1 */
+  readonly instances?: number;
+  /**
+   * CPU reserved on every node as a share of that node's CPU, in percent, on top of `resources`
+   * (Longhorn's guaranteedInstanceManagerCPU: a request the chart values do not show).
+   */
+  readonly perNodeCpuPercent?: number;
   /** Human description for the plan and README. */
   readonly description: string;
 }
@@ -51,6 +58,17 @@ export function platformComponents(lab: LabConfig): PlatformComponent[] {
     { id: "cert-manager", namespace: "cert-manager", resources: r(50, 160, 384), description: "TLS certificates (lab CA or ACME)" },
     { id: "traefik", namespace: "traefik", webHostname: "traefik", resources: r(100, 128, 256), description: "Ingress, HTTPS, dashboard" },
     { id: "longhorn", namespace: "longhorn-system", webHostname: "longhorn", resources: r(300, 512, 1024), perNode: true, description: "Replicated block storage" },
+    // Longhorn's instance manager (one per node, V1 data engine) requests a share of the node's CPU
+    // through guaranteedInstanceManagerCPU; longhorn-ui, the CSI sidecars and the driver deployer
+    // request nothing (chart defaults), so they add nothing here.
+    {
+      id: "longhorn-instance-manager",
+      namespace: "longhorn-system",
+      resources: r(0, 0, 0),
+      perNode: true,
+      perNodeCpuPercent: lab.platform.longhorn.instanceManagerCpuPercent,
+      description: `Longhorn instance manager: ${lab.platform.longhorn.instanceManagerCpuPercent}% of each node's CPU reserved`,
+    },
   ];
   if (apps.gitea.enabled) {
     list.push({ id: "gitea", namespace: "gitea", webHostname: apps.gitea.hostname ?? "gitea", resources: r(100, 256, 512), description: "Git server (GitOps source)" });
@@ -64,6 +82,22 @@ export function platformComponents(lab: LabConfig): PlatformComponent[] {
       { id: "alloy", namespace: "observability", resources: r(50, 128, 256), perNode: true, description: "Log shipper (DaemonSet)" },
       { id: "grafana", namespace: "observability", webHostname: apps.grafana.hostname ?? "grafana", resources: r(100, 192, 384), description: "Dashboards" },
     );
+  }
+  if (lab.platform.monitoring.enabled) {
+    // kube-prometheus-stack, one release in parts; Grafana stays the one above (the stack's own is off).
+    list.push(
+      { id: "prometheus", namespace: "observability", resources: r(150, 1024, 2048), description: "Metrics store, rules and alerts (kube-prometheus-stack)" },
+      { id: "alertmanager", namespace: "observability", resources: r(10, 48, 128), description: "Alert routing to ntfy" },
+      // The operator's config-reloader sidecar, in the Prometheus and the Alertmanager pod.
+      { id: "config-reloader", namespace: "observability", resources: r(5, 24, 48), instances: 2, description: "Reloads Prometheus and Alertmanager on config changes" },
+      { id: "prometheus-operator", namespace: "observability", resources: r(20, 64, 192), description: "Turns the stack's custom resources into config" },
+      { id: "kube-state-metrics", namespace: "observability", resources: r(10, 48, 192), description: "Kubernetes objects as metrics" },
+      { id: "node-exporter", namespace: "observability", resources: r(10, 32, 64), perNode: true, description: "K3s VM metrics (DaemonSet)" },
+      { id: "pve-exporter", namespace: "observability", resources: r(10, 64, 128), description: "Proxmox VE hosts and guests (read-only API token)" },
+    );
+  }
+  if (apps.ntfy.enabled) {
+    list.push({ id: "ntfy", namespace: "ntfy", webHostname: apps.ntfy.hostname ?? "ntfy", resources: r(10, 32, 128), description: "Push notifications (alerts)" });
   }
   if (apps.vaultwarden.enabled) {
     list.push({ id: "vaultwarden", namespace: "vaultwarden", webHostname: apps.vaultwarden.hostname ?? "vaultwarden", resources: r(50, 64, 256), description: "Password manager" });

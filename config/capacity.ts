@@ -28,22 +28,36 @@ export interface PlatformDemand {
   readonly shared: Demand;
   /** DaemonSets (`perNode` components): one copy on every K3s server. */
   readonly perServer: Demand;
+  /**
+   * CPU every server also reserves as a share of its own CPU, in percent (Longhorn's instance
+   * manager, `guaranteedInstanceManagerCPU`): a bigger server reserves more.
+   */
+  readonly perServerCpuPercent: number;
 }
 
 export function platformDemand(lab: LabConfig): PlatformDemand {
   let shared = ZERO;
   let perServer = ZERO;
+  let perServerCpuPercent = 0;
   for (const c of platformComponents(lab)) {
-    const d = { memoryMiB: c.resources.requestMemoryMiB, milliCpu: c.resources.requestMilliCpu };
-    if (c.perNode) perServer = add(perServer, d);
-    else shared = add(shared, d);
+    const d = times({ memoryMiB: c.resources.requestMemoryMiB, milliCpu: c.resources.requestMilliCpu }, c.instances ?? 1);
+    if (c.perNode) {
+      perServer = add(perServer, d);
+      perServerCpuPercent += c.perNodeCpuPercent ?? 0;
+    } else shared = add(shared, d);
   }
-  return { shared, perServer };
+  return { shared, perServer, perServerCpuPercent };
 }
 
-/** What the platform requests in total on a cluster of `servers` K3s servers. */
-export function requestsOn(demand: PlatformDemand, servers: number): Demand {
-  return add(demand.shared, times(demand.perServer, servers));
+/** What the DaemonSets ask on one server: the fixed requests plus the CPU share reserved on it. */
+export function daemonSetsOn(demand: PlatformDemand, server: Pick<K3sServerConfig, "cores">): Demand {
+  const reserved = Math.floor((server.cores * MILLICPU_PER_CORE * demand.perServerCpuPercent) / 100);
+  return add(demand.perServer, { memoryMiB: 0, milliCpu: reserved });
+}
+
+/** What the platform requests in total on a cluster made of these K3s servers. */
+export function requestsOn(demand: PlatformDemand, servers: readonly Pick<K3sServerConfig, "cores">[]): Demand {
+  return servers.reduce((sum, s) => add(sum, daemonSetsOn(demand, s)), demand.shared);
 }
 
 /** What one K3s server hands to pods: its VM minus the per-server system reserve (OS, K3s, etcd). */
@@ -98,19 +112,19 @@ export interface ServerCapacity {
   readonly proxmoxNode: string;
   readonly vm: Demand;
   readonly allocatable: Demand;
-  /** The DaemonSets every server runs, whatever else is scheduled there. */
+  /** The DaemonSets every server runs, whatever else is scheduled there (with its CPU reservations). */
   readonly daemonSets: Demand;
 }
 
 export function serverCapacity(lab: LabConfig): ServerCapacity[] {
-  const { perServer } = platformDemand(lab);
+  const demand = platformDemand(lab);
   return lab.k3s.servers.map((s, index) => ({
     name: s.name,
     index,
     proxmoxNode: s.proxmoxNode,
     vm: { memoryMiB: s.memoryMiB, milliCpu: s.cores * MILLICPU_PER_CORE },
     allocatable: allocatable(lab, s),
-    daemonSets: perServer,
+    daemonSets: daemonSetsOn(demand, s),
   }));
 }
 
@@ -130,7 +144,7 @@ export function clusterCapacity(lab: LabConfig): ClusterCapacity {
     vms: servers.reduce((sum, s) => add(sum, { memoryMiB: s.memoryMiB, milliCpu: s.cores * MILLICPU_PER_CORE }), ZERO),
     systemReserve: times({ memoryMiB: lab.k3s.systemReserveMiB, milliCpu: lab.k3s.systemReserveMilliCpu }, servers.length),
     allocatable: allocatableOf(lab, servers),
-    requests: requestsOn(platformDemand(lab), servers.length),
+    requests: requestsOn(platformDemand(lab), servers),
   };
 }
 
@@ -168,7 +182,7 @@ export function nMinusOne(lab: LabConfig): NodeLoss[] {
     const etcd = { members: servers.length, surviving: surviving.length, majority: majority(servers.length), kept: false };
     etcd.kept = etcd.surviving >= etcd.majority;
     const proxmox = { nodes, surviving: nodes - 1, kept: nodes - 1 >= majority(nodes) };
-    const requests = requestsOn(demand, surviving.length);
+    const requests = requestsOn(demand, surviving);
     const free = allocatableOf(lab, surviving);
     const fits = surviving.length > 0 && requests.memoryMiB <= free.memoryMiB && requests.milliCpu <= free.milliCpu;
     const longhorn = { replicaCount, surviving: surviving.length, fullyReplicated: replicaCount <= surviving.length };

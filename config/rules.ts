@@ -3,7 +3,7 @@
  * Each rule returns problems that name the config path(s) involved and say how to fix them.
  * Errors stop synth; warnings are printed and synth goes on.
  */
-import { clusterCapacity, hostUsage, MILLICPU_PER_CORE, nMinusOne, platformDemand } from "./capacity";
+import { clusterCapacity, daemonSetsOn, hostUsage, MILLICPU_PER_CORE, nMinusOne, platformDemand } from "./capacity";
 import { exposedHosts } from "./apps";
 import {
   cidrContains,
@@ -384,11 +384,19 @@ export const platformFitsCluster: Rule = (lab) => {
   return problems;
 };
 
+/** Cores a server needs to hold `fixedMilli` plus `percent` of its own CPU (which grows with the cores). */
+function coresNeeded(fixedMilli: number, percent: number): number {
+  let cores = Math.max(1, Math.ceil(fixedMilli / MILLICPU_PER_CORE));
+  while (cores * MILLICPU_PER_CORE - Math.floor((cores * MILLICPU_PER_CORE * percent) / 100) < fixedMilli) cores += 1;
+  return cores;
+}
+
 /** Every server holds its system reserve plus the DaemonSets that run on every server. */
 export const daemonSetsFitEachServer: Rule = (lab) => {
-  const { perServer } = platformDemand(lab);
+  const demand = platformDemand(lab);
   const problems: Problem[] = [];
   lab.k3s.servers.forEach((s, i) => {
+    const perServer = daemonSetsOn(demand, s);
     const needMiB = lab.k3s.systemReserveMiB + perServer.memoryMiB;
     if (s.memoryMiB < needMiB) {
       problems.push(
@@ -407,7 +415,7 @@ export const daemonSetsFitEachServer: Rule = (lab) => {
           `k3s.servers[${i}].cores`,
           `${s.name} has ${s.cores} core(s) but every server needs ${needMilli}m CPU before any app ` +
             `(k3s.systemReserveMilliCpu ${lab.k3s.systemReserveMilliCpu} + ${perServer.milliCpu}m of DaemonSets): ` +
-            `raise cores to at least ${Math.ceil(needMilli / MILLICPU_PER_CORE)}`,
+            `raise cores to at least ${coresNeeded(lab.k3s.systemReserveMilliCpu + demand.perServer.milliCpu, demand.perServerCpuPercent)}`,
         ),
       );
     }
@@ -527,6 +535,31 @@ export const vmDnsOutsideCluster: Rule = (lab) => {
   ];
 };
 
+/** Alerts must reach a person: the lab's own ntfy or an external one. */
+export const alertsHaveADestination: Rule = (lab) => {
+  const m = lab.platform.monitoring;
+  if (!m.enabled || lab.platform.apps.ntfy.enabled || m.ntfy.serverUrl !== undefined) return [];
+  return [
+    error(
+      "platform.apps.ntfy.enabled, platform.monitoring.ntfy.serverUrl",
+      "monitoring is on but its alerts would reach nobody: the lab's ntfy is disabled and no external ntfy server is set; " +
+        "enable platform.apps.ntfy, or set platform.monitoring.ntfy.serverUrl (e.g. https://ntfy.sh) and export TF_VAR_ntfy_token",
+    ),
+  ];
+};
+
+/** Metrics without Grafana work (alerts still go out) but nobody sees the dashboards. */
+export const metricsHaveDashboards: Rule = (lab) =>
+  lab.platform.monitoring.enabled && !lab.platform.apps.grafana.enabled
+    ? [
+        warning(
+          "platform.apps.grafana.enabled",
+          "monitoring is on without Grafana: alerts still go out, but the dashboards have nowhere to appear; " +
+            "enable platform.apps.grafana to see them",
+        ),
+      ]
+    : [];
+
 /** The comment of the example key shipped in homelab.yaml: it has no private half anywhere. */
 export const EXAMPLE_KEY_COMMENT = "example-key-replace-me";
 
@@ -575,6 +608,8 @@ export const RULE_NEEDS: ReadonlyMap<Rule, readonly Section[]> = new Map<Rule, r
   [survivesNodeLoss, ["proxmox", "k3s", "platform"]],
   [proxmoxKeepsQuorum, ["proxmox"]],
   [vmDnsOutsideCluster, ["network", "loadBalancer"]],
+  [alertsHaveADestination, ["platform"]],
+  [metricsHaveDashboards, ["platform"]],
   [sshKeysAreYours, ["vm"]],
 ]);
 

@@ -6,8 +6,8 @@
  * Unknown keys are refused everywhere (strict objects): a typo must not silently become a default.
  */
 import { z } from "zod";
+import { cronProblem } from "./cron";
 import {
-  cronProblem,
   DNS_LABEL,
   DNS_NAME,
   EXACT_VERSION,
@@ -285,8 +285,62 @@ const platformSchema = z.strictObject({
       backupRetain: whole(1, 100).default(14).describe("Backups kept per volume."),
       snapshotSchedule: cron("0 * * * *").default("0 * * * *").describe("When every volume is snapshotted (5-field cron)."),
       snapshotRetain: whole(1, 100).default(24).describe("Snapshots kept per volume."),
+      instanceManagerCpuPercent: whole(0, 40)
+        .default(12)
+        .describe(
+          "CPU Longhorn reserves on every node for its instance manager, in percent of the node's CPU " +
+            "(chart setting guaranteedInstanceManagerCPU; Longhorn's default 12). The capacity check counts it.",
+        ),
     })
     .prefault({}),
+  monitoring: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe("Metrics and alerts: Prometheus, Alertmanager and the exporters (kube-prometheus-stack), dashboards in Grafana."),
+      retentionDays: z.number().int().positive().max(365).default(15).describe("Days of metrics Prometheus keeps."),
+      storageGiB: z
+        .number()
+        .int()
+        .min(2)
+        .default(20)
+        .describe("Prometheus volume on Longhorn. Prometheus also stops at 85% of it, whatever retentionDays says."),
+      alertmanagerStorageGiB: z.number().int().positive().default(1).describe("Alertmanager volume (silences, notification log)."),
+      scrapeIntervalSeconds: z
+        .number()
+        .int()
+        .min(10)
+        .max(300)
+        .default(60)
+        .describe("How often every target is scraped. Halving it doubles the samples Prometheus stores."),
+      runbookBaseUrl: z
+        .url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://github.com/you/homelab/blob/main" })
+        .optional()
+        .describe(
+          "Where your copy of this repository is browsable: alerts then link to <runbookBaseUrl>/docs/observability.md#<alert>. " +
+            "Without it, the link is the path in the repository.",
+        ),
+      ntfy: z
+        .strictObject({
+          topic: z
+            .string()
+            .regex(/^[-_A-Za-z0-9]{1,64}$/, { message: "must be an ntfy topic: 1–64 letters, digits, '-' or '_'" })
+            .default("homelab-alerts")
+            .describe("Topic that receives the alerts (Alertmanager) and Proxmox's notifications."),
+          serverUrl: z
+            .url({ protocol: /^https?$/, message: "must be the http(s) URL of an ntfy server, e.g. https://ntfy.sh" })
+            .optional()
+            .describe(
+              "An external ntfy server. Without it, the lab's own ntfy (platform.apps.ntfy) receives the alerts. " +
+                "Its access token comes from TF_VAR_ntfy_token (a sensitive variable), never from this file.",
+            ),
+        })
+        .prefault({})
+        .describe("Where alerts reach a person: an ntfy topic (phone app, web, e-mail)."),
+    })
+    .prefault({})
+    .describe("Metrics, dashboards and alerts (docs/observability.md)."),
   apps: z
     .strictObject({
       gitea: appToggle({ storageGiB: whole(1, 65536).default(10) }).prefault({}),
@@ -302,6 +356,11 @@ const platformSchema = z.strictObject({
         signupsAllowed: z.boolean().default(false),
         storageGiB: whole(1, 65536).default(2),
       }).prefault({}),
+      ntfy: appToggle({
+        storageGiB: z.number().int().positive().default(1).describe("Message cache and user database."),
+      })
+        .prefault({})
+        .describe("Self-hosted ntfy: push notifications for the lab's alerts (phone app, web)."),
       adguard: appToggle({
         upstreams: z
           .array(

@@ -3,7 +3,7 @@
  * hosts, servers and cluster, the n−1 verdict per Proxmox node, and the problems found. The text
  * rendering (`render.ts`) and `npm run doctor -- --json` both print this object.
  */
-import { exposedHosts } from "../config/apps";
+import { exposedHosts, platformComponents, type PlatformComponent } from "../config/apps";
 import { ipToInt, parseRange, rangeSize } from "../config/ipv4";
 import { serviceAddresses, staticAddresses, type Problem } from "../config/rules";
 import type { LabConfig } from "../config/schema";
@@ -51,6 +51,8 @@ export interface Plan {
     readonly cpuOvercommit: number;
     readonly systemReserve: { readonly memoryMiB: number; readonly milliCpu: number };
     readonly platform: PlatformDemand;
+    /** Every component the platform installs, with what it requests and is limited to. */
+    readonly components: readonly PlatformComponent[];
     readonly hosts: readonly HostUsage[];
     readonly servers: readonly ServerCapacity[];
     readonly cluster: ClusterCapacity;
@@ -112,6 +114,7 @@ export function buildPlan(config: string, diagnosis: Diagnosis): Plan {
       cpuOvercommit: lab.proxmox.cpuOvercommit,
       systemReserve: { memoryMiB: lab.k3s.systemReserveMiB, milliCpu: lab.k3s.systemReserveMilliCpu },
       platform: platformDemand(lab),
+      components: platformComponents(lab),
       hosts: hostUsage(lab),
       servers: serverCapacity(lab),
       cluster: clusterCapacity(lab),

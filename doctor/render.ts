@@ -94,6 +94,19 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
       ),
       "",
     );
+    section("Platform components (requests / memory limit; per node: one on each server)");
+    out.push(
+      ...table(
+        cap.components.map((p) => {
+          const r = p.resources;
+          const copies = p.instances && p.instances > 1 ? ` × ${p.instances}` : "";
+          const share = p.perNodeCpuPercent !== undefined ? `${p.perNodeCpuPercent}% of each server's CPU` : "";
+          const asks = r.requestMemoryMiB || r.requestMilliCpu || !share ? `${r.requestMemoryMiB} MiB, ${r.requestMilliCpu}m / ${r.limitMemoryMiB} MiB${copies}` : "";
+          return [p.id, p.namespace, p.perNode ? "per node" : "shared", [asks, share].filter(Boolean).join(" + ")];
+        }),
+      ),
+      "",
+    );
     const c = cap.cluster;
     section(`Platform requests on the cluster (${c.servers} server${c.servers === 1 ? "" : "s"})`);
     out.push(

@@ -5,6 +5,7 @@ import {
   hostUsage,
   nMinusOne,
   platformDemand,
+  daemonSetsOn,
   requestsOn,
   serverCapacity,
 } from "../../config/capacity";
@@ -18,17 +19,39 @@ describe("capacity model", () => {
     const demand = platformDemand(lab);
     const components = platformComponents(lab);
     const sum = (perNode: boolean, key: "requestMemoryMiB" | "requestMilliCpu") =>
-      components.filter((c) => Boolean(c.perNode) === perNode).reduce((s, c) => s + c.resources[key], 0);
+      components
+        .filter((c) => Boolean(c.perNode) === perNode)
+        .reduce((s, c) => s + c.resources[key] * (c.instances ?? 1), 0);
     expect(demand.perServer).toEqual({ memoryMiB: sum(true, "requestMemoryMiB"), milliCpu: sum(true, "requestMilliCpu") });
     expect(demand.shared).toEqual({ memoryMiB: sum(false, "requestMemoryMiB"), milliCpu: sum(false, "requestMilliCpu") });
     // The default catalog, written out so that a catalog change shows up here.
-    expect(demand).toEqual({ shared: { memoryMiB: 1664, milliCpu: 800 }, perServer: { memoryMiB: 768, milliCpu: 450 } });
+    expect(demand).toEqual({
+      shared: { memoryMiB: 2992, milliCpu: 1020 },
+      perServer: { memoryMiB: 800, milliCpu: 460 },
+      perServerCpuPercent: 12,
+    });
   });
 
-  test("counts DaemonSets once per server", () => {
+  test("counts DaemonSets once per server, with Longhorn's CPU share of each server", () => {
     const demand = platformDemand(lab);
-    expect(requestsOn(demand, 3)).toEqual({ memoryMiB: 1664 + 3 * 768, milliCpu: 800 + 3 * 450 });
-    expect(requestsOn(demand, 0)).toEqual(demand.shared);
+    // 12% of a 4-core server is 480m, on top of the DaemonSets' 460m.
+    expect(daemonSetsOn(demand, { cores: 4 })).toEqual({ memoryMiB: 800, milliCpu: 460 + 480 });
+    expect(daemonSetsOn(demand, { cores: 8 })).toEqual({ memoryMiB: 800, milliCpu: 460 + 960 });
+    expect(requestsOn(demand, lab.k3s.servers)).toEqual({ memoryMiB: 2992 + 3 * 800, milliCpu: 1020 + 3 * 940 });
+    expect(requestsOn(demand, [])).toEqual(demand.shared);
+  });
+
+  test("the Longhorn reservation follows platform.longhorn.instanceManagerCpuPercent", () => {
+    const low = platformDemand(validLab(labWith({ "platform.longhorn.instanceManagerCpuPercent": 5 })));
+    expect(low.perServerCpuPercent).toBe(5);
+    expect(daemonSetsOn(low, { cores: 4 }).milliCpu).toBe(460 + 200);
+  });
+
+  test("monitoring off takes the metrics stack out of the requests", () => {
+    const off = platformDemand(validLab(labWith({ "platform.monitoring.enabled": false })));
+    const on = platformDemand(lab);
+    expect(on.shared.memoryMiB - off.shared.memoryMiB).toBe(1024 + 48 + 2 * 24 + 64 + 48 + 64);
+    expect(on.perServer.memoryMiB - off.perServer.memoryMiB).toBe(32);
   });
 
   test("disabled apps ask nothing", () => {
@@ -66,7 +89,7 @@ describe("capacity model", () => {
       ["k3s-master-2", "pve-02", 10752],
       ["k3s-master-3", "pve-03", 6656],
     ]);
-    expect(servers[0].daemonSets).toEqual({ memoryMiB: 768, milliCpu: 450 });
+    expect(servers[0].daemonSets).toEqual({ memoryMiB: 800, milliCpu: 940 });
   });
 
   test("the cluster: VMs minus reserve against the platform's requests", () => {
@@ -75,7 +98,7 @@ describe("capacity model", () => {
       vms: { memoryMiB: 32768, milliCpu: 12000 },
       systemReserve: { memoryMiB: 4608, milliCpu: 1500 },
       allocatable: { memoryMiB: 28160, milliCpu: 10500 },
-      requests: { memoryMiB: 3968, milliCpu: 2150 },
+      requests: { memoryMiB: 5392, milliCpu: 3840 },
     });
   });
 });
@@ -91,7 +114,7 @@ describe("n−1", () => {
     const pve03 = losses[2];
     expect(pve03.etcd).toEqual({ members: 3, surviving: 2, majority: 2, kept: true });
     expect(pve03.capacity).toEqual({
-      requests: { memoryMiB: 1664 + 2 * 768, milliCpu: 800 + 2 * 450 },
+      requests: { memoryMiB: 2992 + 2 * 800, milliCpu: 1020 + 2 * 940 },
       allocatable: { memoryMiB: 2 * 10752, milliCpu: 2 * 3500 },
       fits: true,
     });
@@ -127,10 +150,10 @@ describe("n−1", () => {
 
   test("surviving servers too small for the requests break the platform", () => {
     const lab = labSchema.parse(
-      labWith({ "k3s.servers[0].memoryMiB": 2900, "k3s.servers[1].memoryMiB": 2900, "k3s.servers[2].memoryMiB": 2900 }),
+      labWith({ "k3s.servers[0].memoryMiB": 3800, "k3s.servers[1].memoryMiB": 3800, "k3s.servers[2].memoryMiB": 3800 }),
     );
     const [pve01] = nMinusOne(lab);
-    expect(pve01.capacity).toMatchObject({ fits: false, requests: { memoryMiB: 3200 }, allocatable: { memoryMiB: 2728 } });
+    expect(pve01.capacity).toMatchObject({ fits: false, requests: { memoryMiB: 4592 }, allocatable: { memoryMiB: 4528 } });
     expect(pve01.consequences).toEqual([expect.stringContaining("pods stay Pending")]);
   });
 

@@ -1,6 +1,5 @@
 /** The formats the config refuses, at their boundaries: what the target systems accept and refuse. */
 import {
-  cronProblem,
   DNS_LABEL,
   DNS_NAME,
   editDistance,
@@ -9,43 +8,6 @@ import {
   nearest,
   SSH_PUBLIC_KEY,
 } from "../../config/formats";
-
-describe("cron lines as K3s and Longhorn read them (5 fields)", () => {
-  test.each([
-    "0 3 * * *",
-    "*/15 * * * *",
-    "0 */6 * * *",
-    "0 0 1 jan mon",
-    "0 0 * * SUN",
-    "59 23 31 12 6",
-    "0 0 1-15/2 * 1-5",
-    "0,30 8-18 * * *",
-    "0 0 ? * *",
-    "@daily",
-    "@hourly",
-  ])("accepts %s", (line) => {
-    expect(cronProblem(line)).toBeUndefined();
-  });
-
-  test.each([
-    ["0 0 3 * * *", "6 fields"],
-    ["0 3 * *", "4 field(s)"],
-    ["60 * * * *", "60 is outside the minute range 0–59"],
-    ["0 24 * * *", "24 is outside the hour range 0–23"],
-    ["0 0 0 * *", "0 is outside the day of month range 1–31"],
-    ["0 0 32 * *", "32 is outside the day of month range 1–31"],
-    ["0 0 * 13 *", "13 is outside the month range 1–12"],
-    ["0 0 * * 7", "7 is outside the day of week range 0–6"],
-    ["*/0 * * * *", "step \"/0\""],
-    ["0 10-2 * * *", "goes backwards"],
-    ["0 0 * foo *", "\"foo\" is not a valid month value"],
-    ["? 0 * * *", "\"?\" is not a valid minute value"],
-    ["@every", "is not a cron descriptor"],
-    ["", "1 field(s)"],
-  ])("refuses %s: %s", (line, words) => {
-    expect(cronProblem(line)).toContain(words);
-  });
-});
 
 describe("time zones a Debian 13 VM accepts", () => {
   test.each(["Europe/Paris", "UTC", "Etc/UTC", "America/Argentina/Buenos_Aires", "Asia/Kolkata", "America/Port-au-Prince"])("accepts %s", (tz) => {

@@ -84,9 +84,11 @@ describe("addressesAreUnique", () => {
 describe("capacity and n−1", () => {
   // 32768 MiB of VMs = 3968 MiB of requests + 3 × 9600 MiB of reserve: an exact fit.
   test("a platform that fits exactly passes, one MiB more fails with the missing amount", () => {
-    expect(platformFitsCluster(typed({ "k3s.systemReserveMiB": 9600 }))).toEqual([]);
-    const [problem] = platformFitsCluster(typed({ "k3s.systemReserveMiB": 9601 }));
-    expect(problem.message).toContain("add 3 MiB across k3s.servers[].memoryMiB");
+    // 5392 MiB of requests + 3 × 1536 MiB of system reserve = 10000 MiB of VMs.
+    const sized = (last: number) => typed({ "k3s.servers[0].memoryMiB": 3333, "k3s.servers[1].memoryMiB": 3333, "k3s.servers[2].memoryMiB": last });
+    expect(platformFitsCluster(sized(3334))).toEqual([]);
+    const [problem] = platformFitsCluster(sized(3333));
+    expect(problem.message).toContain("add 1 MiB across k3s.servers[].memoryMiB");
   });
 
   test("allowing two servers per node does not hide the quorum loss it causes", () => {

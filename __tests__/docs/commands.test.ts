@@ -40,6 +40,7 @@ const NOT_RUN: readonly { readonly pattern: RegExp; readonly reason: string }[] 
   { pattern: /^npm test( |$)/, reason: "the suite this test belongs to" },
   { pattern: /^npm run typecheck( |$)/, reason: ".ci/run runs it after npm test (tsc over the project takes longer than this suite's budget)" },
   { pattern: /^npm run ansible:(check|converge)( |$)/, reason: ".ci/run runs it (ansible-lint; the converge needs root and debootstraps a Debian rootfs)" },
+  { pattern: /^npm run alerts:check( |$)/, reason: ".ci/run runs it: promtool and amtool come from Debian's prometheus packages, installed there" },
   { pattern: /^npm run bench( |$)/, reason: "a benchmark of several minutes that prints figures; never part of the tests" },
   { pattern: /^npm run (chart-keys|crd-schemas)( |$)/, reason: "reads a folder of pinned chart sources (or their rendered CRDs) that the repository does not hold" },
   { pattern: /^(npx )?cdktf (deploy|destroy|output)( |$)/, reason: "needs the lab: Proxmox, the cluster and the stacks' state" },

@@ -42,7 +42,7 @@ describe("the default lab's plan", () => {
 
   test("gives pve-03's n−1 verdict", () => {
     expect(text).toMatch(
-      /^ {2}pve-03 +survives +loses k3s-master-3; k3s-master-1 \+ k3s-master-2 keep etcd quorum \(2 of 3\) and hold every request \(3200\/21504 MiB, 1700\/7000m CPU\)/m,
+      /^ {2}pve-03 +survives +loses k3s-master-3; k3s-master-1 \+ k3s-master-2 keep etcd quorum \(2 of 3\) and hold every request \(4592\/21504 MiB, 2900\/7000m CPU\)/m,
     );
   });
 
@@ -64,7 +64,7 @@ describe("the default lab's plan", () => {
       ["pve-02", "survives"],
       ["pve-03", "survives"],
     ]);
-    expect(json.capacity.cluster.requests).toEqual({ memoryMiB: 3968, milliCpu: 2150 });
+    expect(json.capacity.cluster.requests).toEqual({ memoryMiB: 5392, milliCpu: 3840 });
   });
 });
 

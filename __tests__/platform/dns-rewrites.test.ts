@@ -20,7 +20,7 @@ import { labWith, loadLab, validLab } from "../helpers";
 function platformWithFakeBase(lab: LabConfig) {
   const stack = newStack("platform");
   const base = fakeBase(stack);
-  const appIds = new Set(["gitea", "argocd", "loki", "alloy", "grafana", "vaultwarden", "adguard"]);
+  const appIds = new Set(["gitea", "argocd", "loki", "alloy", "grafana", "vaultwarden", "adguard", "ntfy"]);
   for (const c of platformComponents(lab).filter((c) => !appIds.has(c.id) && c.webHostname)) {
     new ExposedApp(stack, c.id, { hostname: c.webHostname!, domain: lab.network.domain, namespace: c.namespace, serviceName: c.id, servicePort: 80 });
   }

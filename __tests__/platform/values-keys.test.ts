@@ -88,6 +88,18 @@ describe("the checker", () => {
     expect(unknownKeys({ frrk8s: { enable: false } }, metallb)).toEqual(["frrk8s.enable"]);
   });
 
+  test("kube-prometheus-stack: Grafana's keys are checked (its subchart's defaults are pinned), the exporters' subcharts pass unchecked", () => {
+    const kps = loadChartKeys("kube-prometheus-stack", "88.5.3") as ChartKeys;
+    expect(unknownKeys({ grafana: { enabled: false, forceDeployDashboards: false } }, kps)).toEqual([]);
+    expect(unknownKeys({ grafana: { enable: false } }, kps)).toEqual(["grafana.enable"]);
+    // kube-state-metrics 8.4.0 and prometheus-node-exporter 4.56.1 are not among the pinned
+    // defaults: below their keys anything passes (the values set there are resources and one
+    // relabelling, asserted in the MetricsStack test); the parent's switches are still checked.
+    expect(unknownKeys({ "kube-state-metrics": { anything: 1 }, "prometheus-node-exporter": { resources: {} } }, kps)).toEqual([]);
+    expect(unknownKeys({ kubeStateMetrics: { enable: true } }, kps)).toEqual(["kubeStateMetrics.enable"]);
+    expect(unknownKeys({ prometheus: { prometheusSpec: { retentionSise: "1GB" } } }, kps)).toEqual(["prometheus.prometheusSpec.retentionSise"]);
+  });
+
   test("a key that contains a dot (grafana.ini) is looked up segment by segment", () => {
     const grafana = loadChartKeys("grafana", "12.11.1") as ChartKeys;
     expect(unknownKeys({ "grafana.ini": { server: { root_url: "https://grafana.home.arpa" } } }, grafana)).toEqual([]);

@@ -5,7 +5,7 @@
  * and the Terraform Cloud agent token reach Ansible through the environment.
  */
 import { Document, isMap, isPair, isScalar, visit } from "yaml";
-import { dnsRewrites } from "../../config/apps";
+import { dnsRewrites, exposedHosts } from "../../config/apps";
 import type { LabConfig } from "../../config/schema";
 
 /** Line 1 of the file: what made it and where to edit instead. */
@@ -14,6 +14,19 @@ export const INVENTORY_HEADER =
 
 /** The Kubernetes API port on every server and on the VIP. */
 export const K3S_API_PORT = 6443;
+
+/**
+ * Where Proxmox publishes its notifications (ansible/roles/pve_notifications): the alert topic on
+ * the external ntfy, or on the lab's own through Traefik (whose name the nodes get from /etc/hosts).
+ */
+function ntfyVars(lab: LabConfig): Record<string, string> {
+  const m = lab.platform.monitoring;
+  if (!m.enabled) return {};
+  if (m.ntfy.serverUrl !== undefined) return { pve_ntfy_url: `${m.ntfy.serverUrl.replace(/\/+$/, "")}/${m.ntfy.topic}` };
+  const ntfy = exposedHosts(lab).find((h) => h.component === "ntfy");
+  if (!ntfy) return {};
+  return { pve_ntfy_url: `${ntfy.url}/${m.ntfy.topic}`, pve_ntfy_host: ntfy.fqdn, pve_ntfy_address: lab.loadBalancer.ingressIp };
+}
 
 /** The inventory as a plain object (the structure `renderInventory` writes). */
 export function inventoryData(lab: LabConfig): Record<string, unknown> {
@@ -43,6 +56,7 @@ export function inventoryData(lab: LabConfig): Record<string, unknown> {
         pve_cluster_name: lab.proxmox.clusterName,
         pve_snippets_datastore: lab.proxmox.snippetsDatastore,
         pve_image_datastore: lab.proxmox.imageDatastore,
+        ...ntfyVars(lab),
       },
     },
     k3s_cluster: {
@@ -74,6 +88,8 @@ export function inventoryData(lab: LabConfig): Record<string, unknown> {
         pi_dns_rewrites: dnsRewrites(lab),
         pi_primary_dns: lab.loadBalancer.dnsIp,
         pi_tfc_agent: pi.terraformCloudAgent,
+        pi_monitoring: lab.platform.monitoring.enabled,
+        pi_etcd_sources: lab.k3s.servers.map((s) => s.name),
       },
     };
   }

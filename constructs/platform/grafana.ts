@@ -22,13 +22,17 @@ export interface GrafanaProps extends WebAppProps {
   readonly storageGiB: number;
   /** Loki's in-cluster URL: the default datasource. */
   readonly lokiUrl: string;
+  /** Prometheus' in-cluster URL (datasource uid `prometheus`). @default none: logs only */
+  readonly prometheusUrl?: string;
+  /** Alertmanager's in-cluster URL (datasource uid `alertmanager`: see and silence alerts). @default none */
+  readonly alertmanagerUrl?: string;
   /** Dashboards to provision: file name (without .json) to the dashboard model. */
   readonly dashboards: Record<string, object>;
 }
 
 /**
  * Grafana with a generated admin password (existing Secret), Loki provisioned as the default
- * datasource and the project's dashboards provisioned from a ConfigMap (read-only in the UI:
+ * datasource (Prometheus and Alertmanager too, with the metrics stack) and the project's dashboards provisioned from a ConfigMap (read-only in the UI:
  * change them in the repository). SQLite on a small Longhorn volume keeps users and preferences.
  */
 export class Grafana extends Construct {
@@ -54,6 +58,12 @@ export class Grafana extends Construct {
       // Terraform would read "${…}" and "%{…}" inside the JSON as its own template syntax.
       if (json.includes("${") || json.includes("%{")) {
         throw new Error(`Grafana ${id}: dashboard "${name}" contains "\${" or "%{"; write Grafana variables as $name`);
+      }
+    }
+    // A dashboard that queries Prometheus needs the datasource.
+    for (const name of names) {
+      if (props.prometheusUrl === undefined && JSON.stringify(props.dashboards[name]).includes('"uid":"prometheus"')) {
+        throw new Error(`Grafana ${id}: dashboard "${name}" queries Prometheus but no prometheusUrl is given; enable platform.monitoring or drop it`);
       }
     }
     const fqdn = `${props.hostname}.${props.domain}`;
@@ -99,6 +109,22 @@ export class Grafana extends Construct {
             apiVersion: 1,
             datasources: [
               { name: "Loki", type: "loki", uid: "loki", access: "proxy", url: props.lokiUrl, isDefault: true, editable: false },
+              ...(props.prometheusUrl !== undefined
+                ? [{ name: "Prometheus", type: "prometheus", uid: "prometheus", access: "proxy", url: props.prometheusUrl, editable: false }]
+                : []),
+              ...(props.alertmanagerUrl !== undefined
+                ? [
+                    {
+                      name: "Alertmanager",
+                      type: "alertmanager",
+                      uid: "alertmanager",
+                      access: "proxy",
+                      url: props.alertmanagerUrl,
+                      editable: false,
+                      jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+                    },
+                  ]
+                : []),
             ],
           },
         },

@@ -44,6 +44,12 @@ export interface LonghornProps {
   readonly backupRetain: number;
   /** What each node's Longhorn manager asks (catalog, per node). */
   readonly resources: Resources;
+  /**
+   * CPU the instance manager of each node reserves, in percent of the node's CPU
+   * (`guaranteedInstanceManagerCPU`, for both data engines). Set explicitly because the capacity
+   * check counts it (config/apps.ts, `longhorn-instance-manager`). @default 12 (Longhorn's own)
+   */
+  readonly instanceManagerCpuPercent?: number;
   /** @default LONGHORN_CHART */
   readonly chart?: ChartRef;
   /** What the release waits for: its namespace. @default [] */
@@ -126,6 +132,10 @@ export class Longhorn extends Construct {
           `use nfs://<host>:<export path>/<dir> (or s3://, cifs://, azblob://)`,
       );
     }
+    const imCpu = props.instanceManagerCpuPercent ?? 12;
+    if (!Number.isInteger(imCpu) || imCpu < 0 || imCpu > 40) {
+      throw new Error(`Longhorn ${id}: instanceManagerCpuPercent ${imCpu} must be a whole percentage from 0 to 40 (platform.longhorn.instanceManagerCpuPercent)`);
+    }
     this.namespace = props.namespace ?? "longhorn-system";
 
     this.release = new HelmApp(this, "release", {
@@ -144,6 +154,9 @@ export class Longhorn extends Construct {
           // Drains (K3s upgrades) wait while a node holds a volume's last healthy replica, and
           // Longhorn moves that replica away first, instead of blocking forever or losing it.
           nodeDrainPolicy: "block-for-eviction-if-contains-last-replica",
+          // Per data engine since 1.10 (a JSON string). The CPU request of each node's instance
+          // manager pod, in percent of the node's allocatable CPU: counted by the capacity check.
+          guaranteedInstanceManagerCPU: JSON.stringify({ v1: String(imCpu), v2: String(imCpu) }),
         },
         // Since Longhorn 1.8 the backup target lives here, no longer in defaultSettings.
         ...(props.backupTarget !== undefined ? { defaultBackupStore: { backupTarget: props.backupTarget } } : {}),

@@ -1,6 +1,7 @@
 /**
  * The lab as a picture: a Mermaid flowchart (Proxmox nodes and their VMs, the API VIP, the MetalLB
- * pool with its fixed service addresses, the Raspberry Pi, and every web service with its URL),
+ * pool with its fixed service addresses, the Raspberry Pi, every web service with its URL, and the
+ * metrics stack with what it scrapes and where its alerts go),
  * plus the same facts as tables for readers whose viewer does not render Mermaid.
  *
  * Pure functions of the validated config: `npm run diagram` (scripts/diagram.ts) writes the
@@ -87,9 +88,26 @@ export function renderMermaid(lab: LabConfig): string {
     add(2, "end");
   }
 
+  const monitoring = lab.platform.monitoring;
+  const ntfyNode = monitoring.ntfy.serverUrl !== undefined ? "ntfy_external" : hosts.some((h) => h.component === "ntfy") ? id("svc", "ntfy") : undefined;
+  if (monitoring.enabled) {
+    add(
+      2,
+      `metrics[(${label(
+        "Prometheus + Alertmanager (kube-prometheus-stack)",
+        `${monitoring.retentionDays} d · ${monitoring.storageGiB} GiB on Longhorn · scrape every ${monitoring.scrapeIntervalSeconds} s`,
+        "pve-exporter · node-exporter · kube-state-metrics",
+      )})]`,
+    );
+    if (monitoring.ntfy.serverUrl !== undefined) {
+      add(2, `ntfy_external[${label(`ntfy ${monitoring.ntfy.serverUrl.replace(/\/+$/, "")}/${monitoring.ntfy.topic}`, "alerts (external)")}]`);
+    }
+  }
+
   if (raspberryPi) {
     const roles = [`NFS backups ${raspberryPi.backupExportPath}`];
     if (raspberryPi.secondaryDns) roles.push("secondary DNS");
+    if (monitoring.enabled) roles.push("node + blackbox exporters");
     if (raspberryPi.terraformCloudAgent) roles.push("Terraform Cloud agent");
     add(2, `rpi[${label(`Raspberry Pi ${raspberryPi.name} · ${raspberryPi.address}`, `${raspberryPi.arch} · ${roles.join(" · ")}`)}]`);
   }
@@ -102,6 +120,18 @@ export function renderMermaid(lab: LabConfig): string {
   if (raspberryPi) {
     add(1, `pve -.->|${label("etcd snapshots, Longhorn backups (NFS)")}| rpi`);
     if (raspberryPi.secondaryDns) add(1, `isp -->|${label("secondary DNS")}| rpi`);
+  }
+  if (monitoring.enabled) {
+    add(1, `metrics -.->|${label("scrapes (pve-exporter, read-only token)")}| pve`);
+    if (raspberryPi) {
+      add(1, `metrics -.->|${label("scrapes")}| rpi`);
+      add(1, `rpi -.->|${label("probes")}| vip`);
+    }
+    if (hosts.some((h) => h.component === "grafana")) add(1, `${id("svc", "grafana")} -.->|${label("queries")}| metrics`);
+    if (ntfyNode) {
+      add(1, `metrics -->|${label("alerts")}| ${ntfyNode}`);
+      add(1, `pve -->|${label("notifications (webhook)")}| ${ntfyNode}`);
+    }
   }
   return out.join("\n");
 }

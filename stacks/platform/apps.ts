@@ -16,7 +16,9 @@ import { Loki } from "../../constructs/platform/loki";
 import { Vaultwarden } from "../../constructs/platform/vaultwarden";
 import clusterHealthDashboard from "../../dashboards/cluster-health.json";
 import logsDashboard from "../../dashboards/logs.json";
+import { METRICS_DASHBOARDS } from "../../dashboards";
 import type { PlatformBase } from "./contract";
+import { buildObservability, type Observability } from "./observability";
 
 /** What phase 5 built, for the stack's outputs and the tests. */
 export interface PlatformApps {
@@ -28,6 +30,7 @@ export interface PlatformApps {
   readonly grafana?: Grafana;
   readonly vaultwarden?: Vaultwarden;
   readonly adguard?: AdGuardHome;
+  readonly observability: Observability;
 }
 
 /** The project's gitops/ folder, read at synth for its digest only. */
@@ -61,7 +64,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
     ingressReady: base.ingressReady,
   });
 
-  const built: { -readonly [K in keyof PlatformApps]: PlatformApps[K] } = {};
+  const built: { -readonly [K in keyof PlatformApps]?: PlatformApps[K] } = {};
 
   const gitea = component("gitea");
   if (gitea) {
@@ -107,6 +110,10 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
     });
   }
 
+  // ntfy and the metrics stack first: Grafana reads Prometheus and Alertmanager.
+  const observability = buildObservability(scope, { lab, base, component, namespaceOf, domain });
+  built.observability = observability;
+
   const loki = component("loki");
   const alloy = component("alloy");
   const grafana = component("grafana");
@@ -132,7 +139,14 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       ...storage,
       storageGiB: apps.grafana.storageGiB,
       lokiUrl: built.loki.url,
-      dashboards: { "cluster-health": clusterHealthDashboard, logs: logsDashboard },
+      ...(observability.metrics
+        ? { prometheusUrl: observability.metrics.prometheusUrl, alertmanagerUrl: observability.metrics.alertmanagerUrl }
+        : {}),
+      dashboards: {
+        "cluster-health": clusterHealthDashboard,
+        logs: logsDashboard,
+        ...(observability.metrics ? METRICS_DASHBOARDS : {}),
+      },
       dependsOn: [ns.resource, ...base.storageReady],
     });
     adminPasswordOutput(scope, "grafana_admin_password", built.grafana.admin.password, 'Password of the Grafana user "admin"');
@@ -163,5 +177,5 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
     adminPasswordOutput(scope, "adguard_admin_password", built.adguard.admin.password, 'Password of the AdGuard Home user "admin" (set at first start; the UI can change it)');
   }
 
-  return built;
+  return built as PlatformApps;
 }

@@ -119,6 +119,7 @@ export function buildPlatformBase(scope: Construct, lab: LabConfig): PlatformBas
     resources: component("longhorn").resources,
     dependsOn: [longhornNamespace.ready],
     ui: { hostname: component("longhorn").webHostname ?? "longhorn", domain, traefikReady: traefik.ready },
+    instanceManagerCpuPercent: component("longhorn-instance-manager").perNodeCpuPercent,
   });
   const longhornUi = longhorn.ui!;
   const dashboard = traefik.dashboard;

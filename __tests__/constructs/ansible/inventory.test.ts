@@ -41,6 +41,10 @@ test("proxmox group: every node, the first one flagged, root over SSH", () => {
     ansible_user: "root",
     pve_cluster_name: "homelab",
     pve_snippets_datastore: "local",
+    // Where Proxmox's notifications go (roles/pve_notifications): the lab's ntfy through Traefik.
+    pve_ntfy_url: "https://ntfy.home.arpa/homelab-alerts",
+    pve_ntfy_host: "ntfy.home.arpa",
+    pve_ntfy_address: "192.168.1.60",
     pve_image_datastore: "local",
   });
 });

@@ -2,6 +2,7 @@ import { parse } from "yaml";
 import { Grafana } from "../../../constructs/platform/grafana";
 import clusterHealth from "../../../dashboards/cluster-health.json";
 import logs from "../../../dashboards/logs.json";
+import { METRICS_DASHBOARDS } from "../../../dashboards";
 import { loadLab } from "../../helpers";
 import { catalogResources, newStack, only, synthJson } from "./apps-support";
 
@@ -74,6 +75,27 @@ describe("Grafana", () => {
     expect(() => build({ broken: { title: "x", panels: [{ targets: [{ expr: "${namespace}" }] }] } })).toThrow(
       'dashboard "broken" contains "${" or "%{"; write Grafana variables as $name',
     );
+  });
+
+  test("with the metrics stack: Prometheus and Alertmanager datasources, and the metrics dashboards", () => {
+    const stack = newStack();
+    new Grafana(stack, "grafana", {
+      namespace: "observability", hostname: "grafana", domain: "home.arpa", storageClassName: "longhorn", storageGiB: 2,
+      resources: catalogResources(lab, "grafana"), lokiUrl: "http://loki:3100",
+      prometheusUrl: "http://prom:9090", alertmanagerUrl: "http://am:9093",
+      dashboards: { logs, ...METRICS_DASHBOARDS },
+    });
+    const [, r] = only(synthJson(stack), "helm_release");
+    const ds = parse(r.values[0]).datasources["datasources.yaml"].datasources;
+    expect(ds.map((d: any) => [d.uid, d.type, d.url])).toEqual([
+      ["loki", "loki", "http://loki:3100"],
+      ["prometheus", "prometheus", "http://prom:9090"],
+      ["alertmanager", "alertmanager", "http://am:9093"],
+    ]);
+  });
+
+  test("fails when a dashboard queries Prometheus and there is none", () => {
+    expect(() => build({ "lab-overview": METRICS_DASHBOARDS["lab-overview"] })).toThrow('dashboard "lab-overview" queries Prometheus but no prometheusUrl');
   });
 
   test("fails when no dashboard is given", () => {

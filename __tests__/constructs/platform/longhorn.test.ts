@@ -27,6 +27,12 @@ describe("Longhorn", () => {
     expect(longhorn.guard).toMatchObject({ name: "longhorn", guarded: true });
   });
 
+  test("sets the instance manager's CPU reservation explicitly, per data engine, as the capacity check counts it", () => {
+    expect(helmValues(synth().json, "longhorn").defaultSettings.guaranteedInstanceManagerCPU).toBe('{"v1":"12","v2":"12"}');
+    expect(helmValues(synth({ ...PROPS, instanceManagerCpuPercent: 5 }).json, "longhorn").defaultSettings.guaranteedInstanceManagerCPU).toBe('{"v1":"5","v2":"5"}');
+    expect(() => synth({ ...PROPS, instanceManagerCpuPercent: 50 })).toThrow("instanceManagerCpuPercent 50 must be a whole percentage from 0 to 40");
+  });
+
   test("installs the pinned chart as the default StorageClass with the configured replica count", () => {
     const { json, longhorn } = synth();
     expect(helmRelease(json, "longhorn")).toMatchObject({

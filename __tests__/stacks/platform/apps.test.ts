@@ -24,6 +24,9 @@ describe("platform apps layer (fake base)", () => {
       argocd: "argo-cd@10.1.1",
       gitops: "gitops-root@0.1.0",
       loki: "loki@18.11.0",
+      metrics: "kube-prometheus-stack@88.5.3",
+      ntfy: "app-template@4.1.1",
+      "pve-exporter": "app-template@4.1.1",
       alloy: "alloy@1.11.1",
       grafana: "grafana@12.11.1",
       vaultwarden: "vaultwarden@0.43.1",
@@ -33,7 +36,7 @@ describe("platform apps layer (fake base)", () => {
 
   test("creates one namespace per catalog namespace, and every release waits for its own", () => {
     const namespaces = resourcesOf(json, "kubernetes_namespace_v1").map(([, n]) => n.metadata.name).sort();
-    const appIds = ["gitea", "argocd", "loki", "alloy", "grafana", "vaultwarden", "adguard"];
+    const appIds = ["gitea", "argocd", "loki", "alloy", "grafana", "vaultwarden", "adguard", "ntfy", "prometheus"];
     const expected = [...new Set(platformComponents(loadLab()).filter((c) => appIds.includes(c.id)).map((c) => c.namespace))].sort();
     expect(namespaces).toEqual(expected);
     for (const release of Object.values(releases) as any[]) {
@@ -52,7 +55,7 @@ describe("platform apps layer (fake base)", () => {
 
   test("every ingress waits for its app's release and for Traefik", () => {
     const ingresses = resourcesOf(json, "kubernetes_ingress_v1");
-    expect(ingresses).toHaveLength(5);
+    expect(ingresses).toHaveLength(6);
     for (const [id, ingress] of ingresses) {
       expect([id, ingress.depends_on]).toEqual([id, expect.arrayContaining(["null_resource.traefik-ready", expect.stringMatching(/^helm_release\./)])]);
     }
@@ -97,7 +100,14 @@ describe("platform apps layer (fake base)", () => {
 
   test("exposes every web app of the phase through an ingress", () => {
     const ingressHosts = resourcesOf(json, "kubernetes_ingress_v1").map(([, i]) => i.spec.rule[0].host).sort();
-    expect(ingressHosts).toEqual(["adguard.home.arpa", "argocd.home.arpa", "gitea.home.arpa", "grafana.home.arpa", "vaultwarden.home.arpa"]);
+    expect(ingressHosts).toEqual([
+      "adguard.home.arpa",
+      "argocd.home.arpa",
+      "gitea.home.arpa",
+      "grafana.home.arpa",
+      "ntfy.home.arpa",
+      "vaultwarden.home.arpa",
+    ]);
   });
 
   test("an app disabled in the config is not installed (and without Gitea, no GitOps bootstrap)", () => {
