@@ -3,8 +3,22 @@
  * (HOMELAB_CONFIG or ./homelab.yaml), refuses it with one `path: message` line per problem before
  * anything is written, then synthesizes the stacks and says what it wrote.
  */
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
 import { parseAllowDestroy } from "./constructs/data-guard";
 import { runSynth } from "./stacks/synth";
+
+/** Whether an executable called `name` is on PATH (without running it). */
+function onPath(name: string): boolean {
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
 
 const debug = process.env.HOMELAB_DEBUG === "1";
 // Every cdktf token captures a stack trace; mapping each through source maps costs a third of synth.
@@ -17,6 +31,7 @@ const outcome = runSynth({
   // The cdktf CLI (cdktf synth/deploy) runs this app with this variable set and prints its own progress.
   underCdktfCli: process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined,
   debug,
+  terraformFound: onPath("terraform"),
   allowDestroy: parseAllowDestroy(process.env.HOMELAB_ALLOW_DESTROY),
 });
 // Warnings first: the summary refers to them as printed above.

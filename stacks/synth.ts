@@ -20,6 +20,11 @@ export interface SynthInvocation {
   readonly underCdktfCli: boolean;
   /** Print the stack trace of an unexpected error (HOMELAB_DEBUG=1). */
   readonly debug?: boolean;
+  /**
+   * Whether `terraform` is on PATH: cdktf then checks its version (terraform_data needs 1.4+).
+   * Without it synth still works, with a warning: only deploying needs Terraform.
+   */
+  readonly terraformFound: boolean;
   /** Destroy guards to lift (HOMELAB_ALLOW_DESTROY; see docs/teardown.md). @default none */
   readonly allowDestroy?: AllowDestroy;
   /** What builds the stacks into the app; returns the names of the guards it lifted. @default buildLab */
@@ -53,18 +58,41 @@ export function summarizeStacks(outdir: string): StackSummary[] {
   });
 }
 
+/** Where synth failed: building the constructs (a refusal the config checks missed), or writing them. */
+export class SynthError extends Error {
+  constructor(
+    readonly phase: "build" | "write",
+    readonly cause: Error,
+  ) {
+    super(cause.message);
+  }
+}
+
 /**
  * Builds the three stacks of a validated lab and writes them into `outdir`; returns the names of
- * the destroy guards lifted.
+ * the destroy guards lifted. Without `validate`, cdktf's own checks (the Terraform version that
+ * terraform_data needs) are skipped: they run `terraform version`, which a machine that only
+ * synthesizes does not need.
  */
 export function synthesizeLab(
   lab: LabConfig,
   outdir: string,
   build: (app: App, lab: LabConfig) => readonly string[] | void = (app, l) => buildLab(app, l).destroyAllowed,
+  validate = true,
 ): readonly string[] {
-  const app = new App({ outdir });
-  const lifted = build(app, lab) ?? [];
-  app.synth();
+  const app = new App({ outdir, skipValidation: !validate });
+  let lifted: readonly string[];
+  try {
+    lifted = build(app, lab) ?? [];
+  } catch (e) {
+    if (e instanceof AllowDestroyError) throw e;
+    throw new SynthError("build", e instanceof Error ? e : new Error(String(e)));
+  }
+  try {
+    app.synth();
+  } catch (e) {
+    throw new SynthError("write", e instanceof Error ? e : new Error(String(e)));
+  }
   return lifted;
 }
 
@@ -97,23 +125,28 @@ export function runSynth(invocation: SynthInvocation): SynthOutcome {
   let warnings = result.warnings.length ? formatProblems(result.warnings) + "\n" : "";
   const allowDestroy = invocation.allowDestroy ?? [];
   const build = invocation.build ?? ((app: App, lab: LabConfig) => buildLab(app, lab, { allowDestroy }).destroyAllowed);
+  if (!invocation.terraformFound) {
+    warnings += "homelab: terraform is not on PATH: synth skips cdktf's Terraform version check; deploying needs Terraform 1.5 or later\n";
+  }
   try {
-    const lifted = synthesizeLab(result.lab, outdir, build);
+    const lifted = synthesizeLab(result.lab, outdir, build, invocation.terraformFound);
     if (lifted.length) {
       warnings += `homelab: HOMELAB_ALLOW_DESTROY lifts the destroy guard of ${lifted.join(", ")}: this run may destroy them\n`;
     }
   } catch (e) {
-    const error = e instanceof Error ? e : new Error(String(e));
-    if (error instanceof AllowDestroyError) return { exitCode: 1, stdout: "", stderr: `${warnings}homelab: ${error.message}\n` };
+    if (e instanceof AllowDestroyError) return { exitCode: 1, stdout: "", stderr: `${warnings}homelab: ${e.message}\n` };
+    const failure = e instanceof SynthError ? e : new SynthError("write", e instanceof Error ? e : new Error(String(e)));
+    const where = invocation.debug ? `${failure.cause.stack}\n` : "homelab: set HOMELAB_DEBUG=1 to see where it was raised\n";
+    const explanation =
+      failure.phase === "build"
+        ? "homelab: the config checks accepted a value that a construct refuses, which is a bug of homelab's checks: " +
+          "`npm run doctor` shows the plan; please report this message with the config value it names\n"
+        : "homelab: cdktf refused the stacks while writing them (its checks, such as the Terraform version, or the output folder): " +
+          "fix what the message names, then run synth again\n";
     return {
       exitCode: 1,
       stdout: "",
-      stderr:
-        warnings +
-        `homelab: the stacks could not be built from ${configFile}: ${error.message}\n` +
-        "homelab: the config checks accepted a value that a construct refuses, which is a bug of homelab's checks: " +
-        "`npm run doctor` shows the plan; please report this message with the config value it names\n" +
-        (invocation.debug ? `${error.stack}\n` : "homelab: set HOMELAB_DEBUG=1 to see where it was raised\n"),
+      stderr: `${warnings}homelab: the stacks could not be ${failure.phase === "build" ? "built" : "written"} from ${configFile}: ${failure.message.trim()}\n${explanation}${where}`,
     };
   }
   if (invocation.underCdktfCli) return { exitCode: 0, stdout: "", stderr: warnings };

@@ -18,7 +18,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 test("on success, prints each stack with its resource count, the folder, the warnings and the next command", () => {
   const outdir = join(work, "out");
-  const outcome = runSynth({ configFile: CONFIG, outdir, underCdktfCli: false });
+  const outcome = runSynth({ configFile: CONFIG, outdir, underCdktfCli: false, terraformFound: true });
   expect(outcome.exitCode).toBe(0);
   const counts = summarizeStacks(outdir);
   expect(counts.map((s) => s.name)).toEqual(["infra", "k3s", "platform"]);
@@ -38,7 +38,7 @@ test("the resource counts are those of the synthesized JSON (infra: 3 VMs, their
 });
 
 test("under the cdktf CLI (cdktf synth/deploy), prints only the warnings: the CLI reports progress itself", () => {
-  const outcome = runSynth({ configFile: CONFIG, outdir: join(work, "cli"), underCdktfCli: true });
+  const outcome = runSynth({ configFile: CONFIG, outdir: join(work, "cli"), underCdktfCli: true, terraformFound: true });
   expect(outcome).toEqual({ exitCode: 0, stdout: "", stderr: expect.stringMatching(/^warning: /) });
 });
 
@@ -47,7 +47,7 @@ test("fails when building the stacks throws: homelab lines naming the error, no 
   const outcome = runSynth({
     configFile: CONFIG,
     outdir,
-    underCdktfCli: false,
+    underCdktfCli: false, terraformFound: true,
     // A named stand-in for a construct that refuses a value the config checks let through.
     build: () => {
       throw new Error('Longhorn longhorn: backupCron "x" is not a 5-field cron expression');
@@ -66,7 +66,7 @@ test("with HOMELAB_DEBUG=1, the stack trace of such an error is printed", () => 
   const outcome = runSynth({
     configFile: CONFIG,
     outdir: join(work, "debug"),
-    underCdktfCli: false,
+    underCdktfCli: false, terraformFound: true,
     debug: true,
     build: () => {
       throw new Error("boom");
@@ -76,8 +76,30 @@ test("with HOMELAB_DEBUG=1, the stack trace of such an error is printed", () => 
 });
 
 test("fails when the config is invalid: nothing built, the problems printed", () => {
-  const outcome = runSynth({ configFile: join(work, "missing.yaml"), outdir: join(work, "none"), underCdktfCli: false });
+  const outcome = runSynth({ configFile: join(work, "missing.yaml"), outdir: join(work, "none"), underCdktfCli: false, terraformFound: true });
   expect(outcome.exitCode).toBe(1);
   expect(outcome.stderr).toContain("is not valid, nothing was synthesized");
   expect(existsSync(join(work, "none"))).toBe(false);
+});
+
+test("without terraform on PATH, synth still writes the stacks, skipping cdktf's version check with a warning", () => {
+  const outdir = join(work, "no-terraform");
+  const outcome = runSynth({ configFile: CONFIG, outdir, underCdktfCli: false, terraformFound: false });
+  expect(outcome.exitCode).toBe(0);
+  expect(outcome.stderr).toContain("homelab: terraform is not on PATH: synth skips cdktf's Terraform version check; deploying needs Terraform 1.5 or later");
+  expect(existsSync(join(outdir, "stacks", "infra", "cdk.tf.json"))).toBe(true);
+});
+
+test("fails when cdktf refuses the stacks while writing them: named as such, not blamed on the config checks", () => {
+  const outcome = runSynth({
+    configFile: CONFIG,
+    // A named stand-in for an unwritable output folder: a path under a regular file.
+    outdir: join(__filename, "out"),
+    underCdktfCli: false,
+    terraformFound: true,
+  });
+  expect(outcome.exitCode).toBe(1);
+  expect(outcome.stderr).toContain("homelab: the stacks could not be written from");
+  expect(outcome.stderr).toContain("cdktf refused the stacks while writing them");
+  expect(outcome.stderr).not.toContain("bug of homelab's checks");
 });
