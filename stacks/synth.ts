@@ -150,5 +150,5 @@ export function runSynth(invocation: SynthInvocation): SynthOutcome {
     };
   }
   if (invocation.underCdktfCli) return { exitCode: 0, stdout: "", stderr: warnings };
-  return { exitCode: 0, stdout: summary(configFile, outdir, summarizeStacks(outdir), result.warnings.length), stderr: warnings };
+  return { exitCode: 0, stdout: summary(configFile, outdir, summarizeStacks(outdir), warnings.split("\n").filter((line) => line !== "").length), stderr: warnings };
 }
