@@ -48,7 +48,10 @@ describe("npm run doctor (spawned)", () => {
     expect(plan.urls).toContainEqual({ component: "grafana", url: "https://grafana.home.arpa", address: "192.168.1.60" });
     expect(plan.capacity.hosts).toHaveLength(3);
     expect(plan.nMinusOne).toHaveLength(3);
-    expect(plan.problems).toEqual([expect.objectContaining({ severity: "warning", path: "vm.sshPublicKeys[0]" })]);
+    expect(plan.problems).toEqual([
+      expect.objectContaining({ severity: "warning", path: "vm.sshPublicKeys[0]" }),
+      expect.objectContaining({ severity: "warning", path: expect.stringContaining("proxmox.nodes[0].install.mac") }),
+    ]);
   }, 30_000);
 
   test("fails when the YAML is malformed: exit 1, file:line:col printed, no stack trace, no colors", () => {
