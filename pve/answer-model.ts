@@ -254,18 +254,18 @@ function readSection(
   return out;
 }
 
-/** The first NIC (in name order, as the installer iterates) that the filter matches. */
-function matchNic(filter: Record<string, string>, machine: Machine): string | undefined {
-  for (const name of Object.keys(machine.nics).sort()) {
-    const props = machine.nics[name];
-    for (const [key, glob] of Object.entries(filter)) {
-      if (props[key] !== undefined && globToRegExp(glob).test(props[key])) return name;
-    }
-  }
-  return undefined;
+/** Every NIC, in name order (as the installer iterates), that one of the filter's entries matches. */
+export function nicsMatching(filter: Record<string, string>, machine: Machine): string[] {
+  return Object.keys(machine.nics)
+    .sort()
+    .filter((name) => Object.entries(filter).some(([key, glob]) => machine.nics[name][key] !== undefined && globToRegExp(glob).test(machine.nics[name][key])));
 }
 
-function matchDisks(filter: Record<string, string>, machine: Machine, all: boolean): string[] {
+/** The installer takes the first matching NIC. */
+const matchNic = (filter: Record<string, string>, machine: Machine): string | undefined => nicsMatching(filter, machine)[0];
+
+/** Every disk, in index order, that the filter matches (any entry, or all with filter-match = "all"). */
+export function matchDisks(filter: Record<string, string>, machine: Machine, all: boolean): string[] {
   const sorted = Object.keys(machine.disks).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return sorted.filter((index) => {
     const props = machine.disks[index].props;

@@ -10,7 +10,7 @@
  */
 import { parseCidr } from "../config/ipv4";
 import type { LabConfig, NodeInstallConfig, ProxmoxNodeConfig } from "../config/schema";
-import { checkAnswerText, type Machine } from "./answer-model";
+import { checkAnswerText, matchDisks, nicsMatching, type Machine } from "./answer-model";
 import { countryOfTimezone, installerAcceptsTimezone, keyboardOfCountry } from "./locales";
 import { renderToml, type TomlSection, type TomlValue } from "./toml";
 
@@ -233,8 +233,18 @@ export function checkGeneratedAnswer(lab: LabConfig, nodeIndex: number, text: st
   if (check.selected && check.selected.nic !== "enp1s0") {
     problems.push(`network.filter: picks ${check.selected.nic ?? "no NIC"}, not the NIC with ${node.install.mac}`);
   }
-  if (check.selected && JSON.stringify(check.selected.disks) !== JSON.stringify(["0"])) {
-    problems.push(`disk-setup: picks disk(s) ${JSON.stringify(check.selected.disks)}, not only the configured disk`);
+  // The installer takes the first match: a filter that also matches another device works only by luck.
+  const machine = nodeMachine({ ...node, install: node.install });
+  const nicFilter = n.filter as Record<string, string> | undefined;
+  if (nicFilter && nicsMatching(nicFilter, machine).length > 1) {
+    problems.push(`network.filter: ${JSON.stringify(nicFilter)} also matches a NIC without ${node.install.mac}: match that MAC only`);
+  }
+  const d = answer["disk-setup"] ?? {};
+  const diskFilter = d.filter as Record<string, string> | undefined;
+  const everyDisk = diskFilter ? matchDisks(diskFilter, machine, d["filter-match"] === "all") : [];
+  const selected = diskFilter ? everyDisk : check.selected?.disks ?? [];
+  if (JSON.stringify(selected) !== JSON.stringify(["0"])) {
+    problems.push(`disk-setup: picks disk(s) ${JSON.stringify(selected)}, not only the configured disk`);
   }
   return problems;
 }

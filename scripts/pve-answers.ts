@@ -18,6 +18,7 @@ import { X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatProblems, loadLabFile } from "../config/load";
+import { installFactsAreYours, sshKeysAreYours } from "../config/rules";
 import {
   ANSWERS_DIR,
   checkGeneratedAnswer,
@@ -83,7 +84,9 @@ function main(argv: readonly string[]): void {
   const loaded = loadLabFile(configFile);
   if (!loaded.ok) fail(`${configFile} is not valid, no answer written:\n${formatProblems(loaded.problems)}`);
   const lab = loaded.lab;
-  if (loaded.warnings.length) console.warn(formatProblems(loaded.warnings));
+  // The doctor's deploy advice matters here: these keys and MACs go onto the machines.
+  const warnings = [...loaded.warnings, ...sshKeysAreYours(lab), ...installFactsAreYours(lab)];
+  if (warnings.length) console.warn(formatProblems(warnings));
 
   const hash = process.env[ROOT_PASSWORD_HASH_ENV];
   const hashProblem = rootPasswordHashProblem(hash);
