@@ -9,6 +9,7 @@
  * (PVE_ROOT_PASSWORD_HASH) when they are generated; the answers live in a git-ignored folder.
  */
 import { parseCidr } from "../config/ipv4";
+import type { Problem } from "../config/rules";
 import type { LabConfig, NodeInstallConfig, ProxmoxNodeConfig } from "../config/schema";
 import { checkAnswerText, matchDisks, nicsMatching, type Machine } from "./answer-model";
 import { countryOfTimezone, installerAcceptsTimezone, keyboardOfCountry } from "./locales";
@@ -50,6 +51,18 @@ export function rootPasswordHashProblem(hash: string | undefined): string | unde
       ? "not a SHA-512, SHA-256 or yescrypt crypt hash (or it was cut, e.g. by shell quoting: use single quotes)"
       : "not a crypt hash at all (a plain password?)";
   return `${ROOT_PASSWORD_HASH_ENV} is ${kind}: ${HOW_TO_HASH}`;
+}
+
+/**
+ * The doctor's advice about the environment the answers are generated in: with install facts in
+ * the lab, `npm run pve:answers` needs a usable root password hash in PVE_ROOT_PASSWORD_HASH.
+ * Warnings: the config itself is fine, and a node installed by hand needs none.
+ */
+export function installEnvironmentProblems(lab: LabConfig, env: Readonly<Record<string, string | undefined>>): Problem[] {
+  if (!lab.proxmox.nodes.some((n) => n.install)) return [];
+  const problem = rootPasswordHashProblem(env[ROOT_PASSWORD_HASH_ENV]);
+  if (!problem) return [];
+  return [{ severity: "warning", path: `${ROOT_PASSWORD_HASH_ENV} (environment)`, message: `npm run pve:answers needs it: ${problem}` }];
 }
 
 export interface InstallLocale {
