@@ -6,19 +6,68 @@
  * Unknown keys are refused everywhere (strict objects): a typo must not silently become a default.
  */
 import { z } from "zod";
+import {
+  cronProblem,
+  DNS_LABEL,
+  DNS_NAME,
+  EXACT_VERSION,
+  INTERFACE_NAME,
+  isTimeZone,
+  LINUX_USER,
+  nearest,
+  PUBLIC_DOMAIN,
+  SSH_PUBLIC_KEY,
+  timeZoneNames,
+} from "./formats";
 import { COUNTRY_CODES, KEYBOARD_CODES } from "../pve/locales";
-
-const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-/** An exact version: no ranges, no `latest`. K3s versions look like `v1.35.8+k3s1`. */
-const EXACT_VERSION = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/;
 
 const hostname = () =>
   z
     .string()
-    .regex(NAME, { message: "must be a DNS label: lowercase letters, digits and '-', e.g. pve-01" });
+    .regex(DNS_LABEL, { message: "must be a DNS label: lowercase letters, digits and '-' (at most 63), e.g. pve-01" });
 const ipv4 = () => z.ipv4({ message: "must be an IPv4 address such as 192.168.1.21" });
 const exactVersion = (example: string) =>
   z.string().regex(EXACT_VERSION, { message: `must be an exact version such as ${example} (no range, no 'latest')` });
+const dnsName = (example: string) =>
+  z.string().regex(DNS_NAME, { message: `must be a lowercase DNS name such as ${example}` });
+const linuxUser = (example: string) =>
+  z.string().regex(LINUX_USER, { message: `must be a Linux user name (lowercase letters, digits, '_' and '-') such as ${example}` });
+const interfaceName = (example: string) =>
+  z.string().regex(INTERFACE_NAME, {
+    message: `must be a Linux interface name (at most 15 letters, digits, '.', '_' or '-', no spaces) such as ${example}`,
+  });
+/** A Proxmox storage id, as `pvesm add` accepts it. */
+const storageId = (example: string) =>
+  z.string().regex(/^[a-z][a-z0-9._-]*[a-z0-9]$/, {
+    message: `must be a Proxmox storage id (lowercase letters, digits, '.', '_' and '-'), e.g. ${example}`,
+  });
+/** A free-text label shown in the plan and the diagram: one line, no quotes or angle brackets. */
+const label = (example: string) =>
+  z.string().regex(/^[^\x00-\x1f"<>`]{1,80}$/, {
+    message: `must be one line of at most 80 characters without quotes or angle brackets, e.g. ${example}`,
+  });
+/** A cron line as K3s and Longhorn read it (robfig/cron standard: 5 fields or @daily…). */
+const cron = (example: string) =>
+  z.string().superRefine((line, ctx) => {
+    const problem = cronProblem(line);
+    if (problem) ctx.addIssue({ code: "custom", message: `is not a 5-field cron line: ${problem} (e.g. "${example}")` });
+  });
+const timeZone = () =>
+  z.string().superRefine((tz, ctx) => {
+    if (isTimeZone(tz)) return;
+    const guess = nearest(tz, timeZoneNames());
+    ctx.addIssue({
+      code: "custom",
+      message: `is not a time zone of the tz database${guess ? `: did you mean ${guess}?` : ""} (e.g. Europe/Paris, UTC; list them with timedatectl list-timezones)`,
+    });
+  });
+/** An NTP server: a host name or an IPv4 address. */
+const ntpServer = () =>
+  z.union([z.ipv4(), z.string().regex(DNS_NAME)], {
+    error: () => "must be an NTP server's host name or IPv4 address, e.g. pool.ntp.org",
+  });
+/** A whole number of a unit, within bounds a homelab can have (the unit is in the key's name). */
+const whole = (min: number, max: number) => z.number().int().min(min).max(max);
 const range = () =>
   z.strictObject({
     start: ipv4().describe("First address of the range (inclusive)."),
@@ -27,22 +76,25 @@ const range = () =>
 
 const networkSchema = z
   .strictObject({
-    cidr: z.cidrv4({ message: "must be an IPv4 network in CIDR form, e.g. 192.168.1.0/24" }).describe("The home LAN."),
-    gateway: ipv4().describe("The ISP box (default route)."),
+    cidr: z
+      .cidrv4({ message: "must be an IPv4 network in CIDR form, e.g. 192.168.1.0/24" })
+      .refine((c) => Number(c.split("/")[1]) >= 8 && Number(c.split("/")[1]) <= 30, {
+        message: "must have a prefix from /8 to /30 (a home LAN is usually /24), e.g. 192.168.1.0/24",
+      })
+      .meta({ examples: ["192.168.1.0/24"] })
+      .describe("The home LAN."),
+    gateway: ipv4().meta({ examples: ["192.168.1.1"] }).describe("The ISP box (default route)."),
     dnsServers: z
       .array(ipv4())
       .min(1)
+      .meta({ examples: [["192.168.1.1"]] })
       .describe("Resolvers the VMs use, and AdGuard Home's upstreams when `adguard.upstreams` is empty."),
     dhcpRange: range().describe(
       "The range the ISP box leases by DHCP. Static addresses must stay out of it: copy it from the box's settings.",
     ),
-    domain: z
-      .string()
-      .regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
-        message: "must be a DNS domain such as home.arpa",
-      })
+    domain: dnsName("home.arpa")
       .describe("Apps are served at https://<app>.<domain>. `home.arpa` is reserved for home networks (RFC 8375)."),
-    bridge: z.string().min(1).default("vmbr0").describe("Proxmox Linux bridge the VMs attach to."),
+    bridge: interfaceName("vmbr0").default("vmbr0").describe("Proxmox Linux bridge the VMs attach to."),
   })
   .describe("The LAN behind the ISP box.");
 
@@ -120,14 +172,15 @@ const proxmoxInstallSchema = z
 // --- end of the unattended-installation block ---
 
 const proxmoxNodeSchema = z.strictObject({
-  name: hostname().describe("Proxmox node name, exactly as `pvecm nodes` shows it."),
-  address: ipv4().describe("Management address of the node."),
-  model: z.string().min(1).describe("Hardware model, for the plan and docs."),
-  cpu: z.string().min(1).describe("CPU model, for the plan and docs."),
-  threads: z.number().int().positive().describe("Hardware threads of the CPU (capacity check)."),
-  memoryGiB: z.number().positive().describe("Installed RAM in GiB."),
-  ssdStorage: z.string().min(1).default("local-lvm").describe("Proxmox storage on the SSD (VM OS disks)."),
-  hddStorage: z.string().min(1).default("hdd").describe("Proxmox storage on the HDD (Longhorn data disks by default)."),
+  name: hostname().meta({ examples: ["pve-01"] }).describe("Proxmox node name, exactly as `pvecm nodes` shows it."),
+  address: ipv4().meta({ examples: ["192.168.1.11"] }).describe("Management address of the node."),
+  model: label("HP 715q").describe("Hardware model, for the plan and docs."),
+  cpu: label("AMD Ryzen Pro").describe("CPU model, for the plan and docs."),
+  threads: whole(1, 1024).meta({ examples: [8] }).describe("Hardware threads of the CPU (capacity check)."),
+  memoryGiB: z.number().positive().max(4096).meta({ examples: [16] }).describe("Installed RAM in GiB."),
+  ssdStorage: storageId("local-lvm").default("local-lvm").describe("Proxmox storage on the SSD (VM OS disks)."),
+  hddStorage: storageId("hdd").default("hdd").describe("Proxmox storage on the HDD (Longhorn data disks by default)."),
+
   install: nodeInstallSchema.optional(),
 });
 
@@ -139,10 +192,7 @@ const proxmoxSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe("Accept the self-signed certificate Proxmox installs by default. Set false once the API has a trusted certificate."),
-  hostReserveMiB: z
-    .number()
-    .int()
-    .nonnegative()
+  hostReserveMiB: whole(0, 1048576)
     .default(3072)
     .describe("RAM kept for Proxmox itself on every node (capacity check)."),
   cpuOvercommit: z
@@ -151,29 +201,44 @@ const proxmoxSchema = z.strictObject({
     .max(8)
     .default(2)
     .describe("How many vCPUs a hardware thread may carry across all VMs of a node."),
-  snippetsDatastore: z
-    .string()
-    .min(1)
+  snippetsDatastore: storageId("local")
     .default("local")
     .describe("Directory storage with the `snippets` content type, where cloud-init user data is uploaded."),
-  imageDatastore: z
-    .string()
-    .min(1)
+  imageDatastore: storageId("local")
     .default("local")
     .describe("Directory storage with the `iso` content type, where cloud images are downloaded."),
-  sshUser: z.string().min(1).default("root").describe("SSH user the bpg provider uses to upload snippets."),
+  sshUser: linuxUser("root").default("root").describe("SSH user the bpg provider uses to upload snippets."),
+
   install: proxmoxInstallSchema.prefault({}),
 });
 
+/** Hex characters of each checksum algorithm Proxmox's download verifies. */
+export const CHECKSUM_HEX_LENGTH = { sha256: 64, sha512: 128 } as const;
+
 const cloudImageSchema = z.strictObject({
-  url: z.url({ protocol: /^https$/, message: "must be an https:// URL of a dated (pinned) image build" }),
+  url: z
+    .url({ protocol: /^https$/, message: "must be an https:// URL of a dated (pinned) image build" })
+    .regex(/^https:\/\/\S+$/, { message: "must start with https:// (lowercase) and hold no spaces: the URL of a dated (pinned) image build" }),
   checksum: z.string().regex(/^[0-9a-f]{64}([0-9a-f]{64})?$/, {
-    message: "must be the image's hex SHA-256 or SHA-512 checksum from the distribution's SUMS file",
+    message: "must be the image's lowercase hex SHA-256 or SHA-512 checksum from the distribution's SUMS file",
   }),
   checksumAlgorithm: z.enum(["sha256", "sha512"]),
   fileName: z
     .string()
-    .regex(/^[A-Za-z0-9._-]+\.img$/, { message: "must end in .img (Proxmox stores cloud images as iso content)" }),
+    .regex(/^[A-Za-z0-9._-]+\.img$/, { message: "must be a plain file name ending in .img (Proxmox stores cloud images as iso content)" }),
+}).superRefine((image, ctx) => {
+  const want = CHECKSUM_HEX_LENGTH[image.checksumAlgorithm];
+  // A checksum that is not hex at all is already reported by its own format check.
+  if (/^[0-9a-f]+$/.test(image.checksum) && image.checksum.length !== want) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["checksum"],
+      message:
+        `has ${image.checksum.length} hex characters, but a ${image.checksumAlgorithm} checksum has ${want}: copy it from the ` +
+        `build's ${image.checksumAlgorithm.toUpperCase()}SUMS file, or set checksumAlgorithm to ` +
+        `${image.checksumAlgorithm === "sha256" ? "sha512" : "sha256"}`,
+    });
+  }
 });
 
 const vmDefaultsSchema = z.strictObject({
@@ -181,74 +246,70 @@ const vmDefaultsSchema = z.strictObject({
   images: z
     .strictObject({ "debian-13": cloudImageSchema, "ubuntu-24.04": cloudImageSchema })
     .describe("Pinned image builds (URL + checksum). Renovate proposes new builds; paste the checksum from the build's SUMS file by hand."),
-  user: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: "must be a Linux user name such as homelab" })
+  user: linuxUser("homelab")
     .default("homelab")
     .describe("Admin user created by cloud-init (sudo, SSH keys only)."),
   sshPublicKeys: z
     .array(
       z
         .string()
-        .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/, {
+        .regex(SSH_PUBLIC_KEY, {
           message: "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment); never put a private key here",
         }),
     )
     .min(1, { message: "add at least one SSH public key, e.g. the content of ~/.ssh/id_ed25519.pub" })
     .describe("Public keys allowed to log in to the VMs. Public keys only."),
-  interface: z
-    .string()
-    .min(1)
+  interface: interfaceName("ens18")
     .default("ens18")
     .describe("Name of the VMs' network interface inside the guest (virtio NIC on the default i440fx machine: ens18)."),
-  timezone: z.string().min(1).default("Europe/Paris"),
-  ntpServers: z.array(z.string().min(1)).default(["pool.ntp.org"]),
+  timezone: timeZone().default("Europe/Paris").describe("Time zone of the VMs, a tz database name."),
+  ntpServers: z
+    .array(ntpServer())
+    .min(1, { message: "needs at least one NTP server: etcd needs synchronized clocks (e.g. [pool.ntp.org])" })
+    .default(["pool.ntp.org"])
+    .describe("NTP pools or servers the VMs' chrony uses."),
 });
 
 const k3sServerSchema = z.strictObject({
-  name: hostname().describe("VM and Kubernetes node name."),
-  vmId: z.number().int().min(100).max(999999999).describe("Proxmox VM id."),
-  address: ipv4().describe("Static address, set by cloud-init."),
-  proxmoxNode: hostname().describe("Proxmox node the VM is pinned to."),
-  cores: z.number().int().positive().default(4),
-  memoryMiB: z.number().int().min(2048, { message: "K3s servers with etcd need at least 2048 MiB" }),
-  osDiskGiB: z.number().int().min(16).default(40),
-  dataDiskGiB: z.number().int().min(10).default(200).describe("Second disk, mounted at /var/lib/longhorn."),
+  name: hostname().meta({ examples: ["k3s-master-1"] }).describe("VM and Kubernetes node name."),
+  vmId: whole(100, 999999999).meta({ examples: [201] }).describe("Proxmox VM id."),
+  address: ipv4().meta({ examples: ["192.168.1.21"] }).describe("Static address, set by cloud-init."),
+  proxmoxNode: hostname().meta({ examples: ["pve-01"] }).describe("Proxmox node the VM is pinned to."),
+  cores: whole(1, 512).default(4).describe("vCPUs of the VM."),
+  memoryMiB: whole(2048, 4194304)
+    .meta({ examples: [8192] })
+    .describe("Dedicated RAM of the VM in MiB (K3s servers with etcd need at least 2048)."),
+  osDiskGiB: whole(16, 65536).default(40),
+  dataDiskGiB: whole(10, 65536).default(200).describe("Second disk, mounted at /var/lib/longhorn."),
   dataStorage: z
     .enum(["ssd", "hdd"])
     .default("hdd")
     .describe("Which of the node's storages holds the Longhorn disk."),
-  startupOrder: z.number().int().positive().default(1).describe("Proxmox boot order on its node."),
+  startupOrder: whole(1, 9999).default(1).describe("Proxmox boot order on its node."),
 });
 
 const k3sSchema = z.strictObject({
-  version: exactVersion("v1.35.8+k3s1").describe("Pinned K3s release. Upgrade one minor version at a time."),
-  apiVip: ipv4().describe("Virtual IP of the Kubernetes API, held by kube-vip (ARP)."),
+  version: exactVersion("v1.35.8+k3s1").meta({ examples: ["v1.35.8+k3s1"] }).describe("Pinned K3s release. Upgrade one minor version at a time."),
+  apiVip: ipv4().meta({ examples: ["192.168.1.50"] }).describe("Virtual IP of the Kubernetes API, held by kube-vip (ARP)."),
   apiHostname: hostname().default("k3s").describe("DNS label of the API: <apiHostname>.<domain> is in every server's tls-san."),
-  kubeVipVersion: exactVersion("v1.2.3").describe("kube-vip image tag."),
-  allowServersPerNode: z
-    .number()
-    .int()
-    .positive()
+  kubeVipVersion: exactVersion("v1.2.3").meta({ examples: ["v1.2.3"] }).describe("kube-vip image tag."),
+  allowServersPerNode: whole(1, 7)
     .default(1)
     .describe("How many K3s servers one Proxmox node may host. More than 1 lets one host failure take etcd quorum."),
-  etcdSnapshotCron: z.string().min(9).default("0 */6 * * *"),
-  etcdSnapshotRetention: z.number().int().positive().default(20),
-  systemReserveMiB: z
-    .number()
-    .int()
-    .nonnegative()
+  etcdSnapshotCron: cron("0 */6 * * *").default("0 */6 * * *").describe("When K3s takes an etcd snapshot (5-field cron)."),
+  etcdSnapshotRetention: whole(1, 1000).default(20).describe("etcd snapshots K3s keeps on each server."),
+  systemReserveMiB: whole(0, 1048576)
     .default(1536)
     .describe("Memory each server keeps for the OS, K3s and etcd before workloads (capacity check)."),
-  systemReserveMilliCpu: z.number().int().nonnegative().default(500),
+  systemReserveMilliCpu: whole(0, 64000).default(500).describe("CPU each server keeps for the OS, K3s and etcd (millicores)."),
   servers: z.array(k3sServerSchema).min(1).describe("K3s servers (control plane + etcd + workloads), one VM each."),
 });
 
 const piSchema = z.strictObject({
-  name: hostname(),
-  address: ipv4(),
+  name: hostname().meta({ examples: ["rpi-01"] }),
+  address: ipv4().meta({ examples: ["192.168.1.5"] }),
   arch: z.enum(["arm64", "armhf"]).default("arm64"),
-  user: z.string().min(1).default("pi").describe("SSH user Ansible logs in as."),
+  user: linuxUser("pi").default("pi").describe("SSH user Ansible logs in as."),
   backupExportPath: z
     .string()
     .regex(/^\/[A-Za-z0-9._/-]+$/, { message: "must be an absolute path such as /srv/homelab-backups" })
@@ -263,9 +324,9 @@ const piSchema = z.strictObject({
 
 const loadBalancerSchema = z.strictObject({
   pool: range().describe("MetalLB address pool. Keep it outside the DHCP range."),
-  ingressIp: ipv4().describe("Traefik's fixed LoadBalancer address (every https://<app>.<domain> points here)."),
-  dnsIp: ipv4().describe("AdGuard Home's DNS address (TCP+UDP 53): set it as primary DNS on the ISP box."),
-  gitSshIp: ipv4().describe("Gitea's SSH address (port 22)."),
+  ingressIp: ipv4().meta({ examples: ["192.168.1.60"] }).describe("Traefik's fixed LoadBalancer address (every https://<app>.<domain> points here)."),
+  dnsIp: ipv4().meta({ examples: ["192.168.1.61"] }).describe("AdGuard Home's DNS address (TCP+UDP 53): set it as primary DNS on the ISP box."),
+  gitSshIp: ipv4().meta({ examples: ["192.168.1.62"] }).describe("Gitea's SSH address (port 22)."),
 });
 
 const appToggle = <T extends z.core.$ZodLooseShape>(extra: T) =>
@@ -280,8 +341,13 @@ const platformSchema = z.strictObject({
     .strictObject({
       acme: z
         .strictObject({
-          email: z.email(),
-          publicDomain: z.string().min(3).describe("A domain you own, whose DNS the provider below serves."),
+          email: z.email({ message: "must be an e-mail address such as you@example.org" }),
+          publicDomain: z
+            .string()
+            .regex(PUBLIC_DOMAIN, {
+              message: "must be a lowercase domain you own, with at least two labels, e.g. lab.example.org",
+            })
+            .describe("A domain you own, whose DNS the provider below serves."),
           dnsProvider: z.enum(["cloudflare"]).describe("DNS-01 solver. Its API token comes from TF_VAR_cloudflare_api_token (a sensitive variable), never from this file."),
           staging: z.boolean().default(true).describe("Use Let's Encrypt staging until it works."),
         })
@@ -291,31 +357,36 @@ const platformSchema = z.strictObject({
     .prefault({}),
   longhorn: z
     .strictObject({
-      replicaCount: z.number().int().min(1).max(3).default(2),
-      backupSchedule: z.string().min(9).default("0 3 * * *"),
-      backupRetain: z.number().int().positive().default(14),
-      snapshotSchedule: z.string().min(9).default("0 * * * *"),
-      snapshotRetain: z.number().int().positive().default(24),
+      replicaCount: whole(1, 3).default(2).describe("Copies of every volume, each on a different server."),
+      // Longhorn refuses recurring jobs that retain more than its recurring-job-max-retention (100).
+      backupSchedule: cron("0 3 * * *").default("0 3 * * *").describe("When every volume is backed up to the Pi (5-field cron)."),
+      backupRetain: whole(1, 100).default(14).describe("Backups kept per volume."),
+      snapshotSchedule: cron("0 * * * *").default("0 * * * *").describe("When every volume is snapshotted (5-field cron)."),
+      snapshotRetain: whole(1, 100).default(24).describe("Snapshots kept per volume."),
     })
     .prefault({}),
   apps: z
     .strictObject({
-      gitea: appToggle({ storageGiB: z.number().int().positive().default(10) }).prefault({}),
+      gitea: appToggle({ storageGiB: whole(1, 65536).default(10) }).prefault({}),
       argocd: appToggle({}).prefault({}),
-      grafana: appToggle({ storageGiB: z.number().int().positive().default(2) }).prefault({}),
+      grafana: appToggle({ storageGiB: whole(1, 65536).default(2) }).prefault({}),
       loki: z
         .strictObject({
-          retentionDays: z.number().int().positive().default(14),
-          storageGiB: z.number().int().positive().default(20),
+          retentionDays: whole(1, 3650).default(14),
+          storageGiB: whole(1, 65536).default(20),
         })
         .prefault({}),
       vaultwarden: appToggle({
         signupsAllowed: z.boolean().default(false),
-        storageGiB: z.number().int().positive().default(2),
+        storageGiB: whole(1, 65536).default(2),
       }).prefault({}),
       adguard: appToggle({
         upstreams: z
-          .array(z.string().min(1))
+          .array(
+            z.string().regex(/^(\[\/[^\]\s]+\/\])?((udp|tcp|tls|https|quic|h3|sdns):\/\/\S+|\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|[a-z0-9.-]+\.[a-z]{2,})$/, {
+              message: "must be an AdGuard Home upstream: an IPv4 address, or tls://, https://, quic:// or sdns:// URL, e.g. https://dns.quad9.net/dns-query",
+            }),
+          )
           .default([])
           .describe("Upstream resolvers (e.g. https://dns.quad9.net/dns-query). Empty: the LAN's dnsServers."),
       }).prefault({}),
@@ -324,9 +395,12 @@ const platformSchema = z.strictObject({
 });
 
 const terraformCloudSchema = z.strictObject({
-  organization: z.string().min(1),
+  organization: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{3,40}$/, { message: "must be a Terraform Cloud organization name (letters, digits, '_' and '-'), e.g. my-homelab" })
+    .meta({ examples: ["my-homelab"] }),
   workspacePrefix: hostname().default("homelab").describe("Workspaces are <prefix>-infra, <prefix>-k3s, <prefix>-platform."),
-  hostname: z.string().min(1).default("app.terraform.io"),
+  hostname: dnsName("app.terraform.io").default("app.terraform.io"),
 });
 
 export const labSchema = z

@@ -1,11 +1,11 @@
 /**
- * Checks a lab config the way `npm run doctor` does: the synth checks (YAML, schema, cross-field
- * rules) plus the doctor-only advice. Unlike synth, it keeps the typed lab when only cross-field
- * rules fail, so the plan can be shown next to the problems it explains.
+ * Checks a lab config the way `npm run doctor` does: exactly the synth checks (YAML, schema,
+ * cross-field rules), so the doctor and synth refuse the same configs. The typed lab is kept when
+ * only cross-field rules fail, so the plan can be shown next to the problems it explains.
  */
 import { parseYamlText, readConfigText, validateLab } from "../config/load";
-import { checkRules, DOCTOR_RULES, type Problem } from "../config/rules";
-import { labSchema, type LabConfig } from "../config/schema";
+import type { Problem } from "../config/rules";
+import type { LabConfig } from "../config/schema";
 
 export interface Diagnosis {
   /** The typed lab, absent when the file is not valid YAML or fails the schema. */
@@ -16,12 +16,9 @@ export interface Diagnosis {
 export function diagnoseYaml(text: string, fileName = "homelab.yaml"): Diagnosis {
   const parsed = parseYamlText(text, fileName);
   if ("problems" in parsed) return { problems: parsed.problems };
-  const validated = validateLab(parsed.raw);
-  if (validated.ok) return { lab: validated.lab, problems: checkRules(validated.lab, DOCTOR_RULES) };
-  // Cross-field errors still leave a well-typed lab: keep it so the plan shows what the errors are about.
-  const typed = labSchema.safeParse(parsed.raw);
-  if (!typed.success) return { problems: validated.problems };
-  return { lab: typed.data, problems: checkRules(typed.data, DOCTOR_RULES) };
+  const validated = validateLab(parsed.raw, parsed.source, fileName);
+  if (validated.ok) return { lab: validated.lab, problems: validated.warnings };
+  return { lab: validated.lab, problems: validated.problems };
 }
 
 export function diagnoseFile(file: string): Diagnosis {

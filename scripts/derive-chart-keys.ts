@@ -19,7 +19,9 @@
  *   its keys under its alias; a library chart lends them at the root; any other subchart's key
  *   is typed `subchart` (its values are not captured, children are not checked).
  *
- * Usage: tsx scripts/derive-chart-keys.ts ../shared/charts
+ * Usage: npm run chart-keys -- <folder of pinned chart defaults>
+ * (a folder of <chart>/<version>/{Chart.yaml,values.yaml,values.schema.json}; there is no default:
+ * the charts' defaults are reference data outside the repository).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -242,7 +244,10 @@ function derive(chart: ChartDir, all: ChartDir[], walker: SchemaWalker): ChartKe
 function main(): void {
   const chartsDir = process.argv[2];
   if (!chartsDir || !existsSync(chartsDir)) {
-    console.error(`usage: tsx scripts/derive-chart-keys.ts <charts-dir>  (got "${chartsDir ?? ""}", e.g. ../shared/charts)`);
+    console.error(
+      `usage: npm run chart-keys -- <charts-dir>: a folder of <chart>/<version>/values.yaml (got "${chartsDir ?? ""}", ` +
+        `${chartsDir ? "which does not exist" : "no folder given"})`,
+    );
     process.exit(2);
   }
   const all = chartDirs(chartsDir);

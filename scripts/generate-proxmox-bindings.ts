@@ -12,7 +12,7 @@
  * to attribute names, types and required/optional/computed flags (no upstream prose), which the
  * tests use to check every attribute the infra stack synthesizes.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateProviderBindingsFromSchema } from "@cdktf/provider-generator";
 
@@ -57,8 +57,11 @@ function compact(block: SchemaBlock): SchemaBlock {
 
 async function main(): Promise<void> {
   const schemaPath = process.argv[2];
-  if (!schemaPath) {
-    console.error("usage: tsx scripts/generate-proxmox-bindings.ts <path to bpg/proxmox schema.json>");
+  if (!schemaPath || !existsSync(schemaPath)) {
+    console.error(
+      "usage: npm run get:offline -- <bpg/proxmox schema.json>: the output of `terraform providers schema -json` " +
+        `for bpg/proxmox ${PROVIDER_VERSION} (${schemaPath ? `${schemaPath} does not exist` : "no file given"})`,
+    );
     process.exit(2);
   }
   const root = resolve(__dirname, "..");

@@ -83,7 +83,7 @@ describe("runDoctor", () => {
 
   test.each([
     ["a VM bigger than its host", stringify(labWith({ "k3s.servers[2].memoryMiB": 14336 })), "error: k3s.servers[2].memoryMiB: k3s-master-3 asks 14336 MiB"],
-    ["a wrong type", stringify(labWith({ "k3s.servers[0].cores": "four" })), "error: k3s.servers[0].cores: Invalid input: expected number"],
+    ["a wrong type", stringify(labWith({ "k3s.servers[0].cores": "four" })), 'error: k3s.servers[0].cores: got "four", a text; expected a whole number from 1 to 512'],
     ["an even server count", stringify(labWith({ "k3s.servers[2]": undefined })), "error: k3s.servers: 2 K3s servers: etcd needs a majority"],
   ])("fails when the config has %s: exit 1, the path printed", (_why, text, expected) => {
     const out = runDoctor({ args: [], configFile: writeConfig(text), color: false });

@@ -42,7 +42,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 test("synthesizes the three stacks, byte-identical on a second run", () => {
   const config = join(FIXTURES, "labs", "default.yaml");
   const first = synth(config, join(work, "a"));
-  expect(first.stderr).toBe("");
+  // The fixture keeps the example SSH key: synth warns about it and goes on…
+  expect(first.stderr).toMatch(/^warning: vm\.sshPublicKeys\[0\]: this is the example key/);
+  // …and about the example install MACs (RFC 7042 documentation range).
+  expect(first.stderr).toMatch(/^warning: proxmox\.nodes\[0\]\.install\.mac, .* are example addresses/m);
+  expect(first.stderr.trim().split("\n")).toHaveLength(2);
   expect(first.status).toBe(0);
   for (const stack of ["infra", "k3s", "platform"]) {
     expect(existsSync(join(work, "a", "stacks", stack, "cdk.tf.json"))).toBe(true);
@@ -53,7 +57,7 @@ test("synthesizes the three stacks, byte-identical on a second run", () => {
 }, 60_000);
 
 test.each([
-  ["the VIP is 192.168.1.300", { "k3s.apiVip": "192.168.1.300" }, ["k3s.apiVip: must be an IPv4 address"]],
+  ["the VIP is 192.168.1.300", { "k3s.apiVip": "192.168.1.300" }, ['k3s.apiVip: got "192.168.1.300"; must be an IPv4 address such as 192.168.1.21']],
   [
     "two VMs share an IP",
     { "k3s.servers[1].address": "192.168.1.21" },

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { parseLabYaml } from "../../config/load";
-import { DOCTOR_RULES, type Problem } from "../../config/rules";
+import { RULES, type Problem } from "../../config/rules";
 import { diagnoseYaml } from "../../doctor/diagnose";
 import { FIXTURES, fixtureNames, labWith, loadLab } from "../helpers";
 
@@ -97,13 +97,13 @@ describe("rule coverage", () => {
     return lab ? [{ name, lab }] : [];
   });
 
-  test.each(DOCTOR_RULES.map((rule) => [rule.name, rule] as const))("rule %s has a fixture that triggers it", (_name, rule) => {
+  test.each(RULES.map((rule) => [rule.name, rule] as const))("rule %s has a fixture that triggers it", (_name, rule) => {
     expect(labs.filter(({ lab }) => rule(lab).length > 0).map(({ name }) => name)).not.toEqual([]);
   });
 
   test("on the default lab, only the shipped examples (SSH key, install MACs) are flagged", () => {
     const lab = loadLab();
-    const fired = DOCTOR_RULES.filter((rule) => rule(lab).length > 0).map((rule) => rule.name);
+    const fired = RULES.filter((rule) => rule(lab).length > 0).map((rule) => rule.name);
     expect(fired).toEqual(["sshKeysAreYours", "installFactsAreYours"]);
   });
 });

@@ -44,7 +44,7 @@ describe("lab config schema", () => {
     const result = validateLab(labWith({ "k3s.apiVip": "nope", "network.gateway": "1.2.3" }));
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => p.path).sort()).toEqual(["k3s.apiVip", "network.gateway"]);
+    expect(result.problems.filter((p) => p.severity === "error").map((p) => p.path).sort()).toEqual(["k3s.apiVip", "network.gateway"]);
   });
 
   test("formatPath writes array indexes in brackets", () => {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { listTree } from "../../constructs/platform/repo-tree";
+import { listTree } from "../../constructs/tree-hash";
 import { Gitea } from "../../constructs/platform/gitea";
 import { newStack } from "../constructs/platform/apps-support";
 

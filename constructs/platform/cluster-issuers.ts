@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { HelmApp, localChart, type ChartRef } from "./helm-app";
+import { CERTIFICATE_DNS_NAME } from "../../config/formats";
 
 /** The repo's chart with the ClusterIssuers and the wildcard Certificate (charts/cluster-issuers). */
 export const CLUSTER_ISSUERS_CHART: ChartRef = localChart("cluster-issuers", "1.0.0");
@@ -55,7 +56,7 @@ export class ClusterIssuers extends Construct {
     if (props.certificateDnsNames.length === 0) {
       throw new Error(`ClusterIssuers ${id}: certificateDnsNames is empty; give at least *.<domain>`);
     }
-    const bad = props.certificateDnsNames.find((n) => !/^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(n));
+    const bad = props.certificateDnsNames.find((n) => !CERTIFICATE_DNS_NAME.test(n));
     if (bad !== undefined) {
       throw new Error(`ClusterIssuers ${id}: "${bad}" is not a DNS name (lowercase labels, optional leading *.)`);
     }

@@ -1,6 +1,7 @@
 import { Construct, type IConstruct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
+import { isDnsLabel } from "../../config/formats";
 
 /** A Traefik Middleware custom resource (e.g. basic auth), by namespace and name. */
 export interface TraefikMiddlewareRef {
@@ -66,7 +67,7 @@ export class ExposedApp extends Construct {
 
   constructor(scope: Construct, id: string, props: ExposedAppProps) {
     super(scope, id);
-    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(props.hostname)) {
+    if (!isDnsLabel(props.hostname)) {
       throw new Error(`ExposedApp ${id}: hostname "${props.hostname}" is not a DNS label; use lowercase letters, digits and '-'`);
     }
     this.fqdn = `${props.hostname}.${props.domain}`;

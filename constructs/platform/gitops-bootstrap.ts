@@ -4,7 +4,7 @@ import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { HelmApp, type ChartRef } from "./helm-app";
-import { treeSha256 } from "./repo-tree";
+import { treeSha256 } from "../tree-hash";
 
 /** Version of charts/gitops-root/Chart.yaml (a test keeps them equal). */
 export const GITOPS_ROOT_CHART_VERSION = "0.1.0";

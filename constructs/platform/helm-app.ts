@@ -4,6 +4,7 @@ import { Construct, type IConstruct } from "constructs";
 import { AssetType, TerraformAsset, type ITerraformDependable } from "cdktf";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { stringify } from "yaml";
+import { isExactVersion } from "../../config/formats";
 
 /** A pinned chart: exact version, never a range. */
 export interface ChartRef {
@@ -76,7 +77,7 @@ export class HelmApp extends Construct {
 
   constructor(scope: Construct, id: string, props: HelmAppProps) {
     super(scope, id);
-    if (!/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/.test(props.chart.version)) {
+    if (!isExactVersion(props.chart.version)) {
       throw new Error(
         `HelmApp ${id}: chart version "${props.chart.version}" is not exact; pin a released version such as 1.2.3`,
       );

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { isDnsLabel } from "../../config/formats";
 
 export interface NamespaceProps {
   /** Namespace name (a DNS label). */
@@ -19,7 +20,7 @@ export class Namespace extends Construct {
 
   constructor(scope: Construct, id: string, props: NamespaceProps) {
     super(scope, id);
-    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(props.name)) {
+    if (!isDnsLabel(props.name)) {
       throw new Error(`Namespace ${id}: "${props.name}" is not a DNS label; use lowercase letters, digits and '-'`);
     }
     this.name = props.name;

@@ -5,6 +5,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import type { TraefikMiddlewareRef } from "./exposed-app";
 import { HelmApp, localChart, type ChartRef } from "./helm-app";
 import { randomProvider } from "./providers";
+import { isDnsLabel } from "../../config/formats";
 
 /** The repo's chart with one basicAuth Middleware (charts/traefik-basic-auth). */
 export const TRAEFIK_BASIC_AUTH_CHART: ChartRef = localChart("traefik-basic-auth", "1.0.0");
@@ -37,7 +38,7 @@ export class TraefikBasicAuth extends Construct {
 
   constructor(scope: Construct, id: string, props: TraefikBasicAuthProps) {
     super(scope, id);
-    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(props.name)) {
+    if (!isDnsLabel(props.name)) {
       throw new Error(`TraefikBasicAuth ${id}: name "${props.name}" is not a DNS label; use lowercase letters, digits and '-'`);
     }
     this.username = props.username ?? "admin";

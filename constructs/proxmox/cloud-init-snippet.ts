@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { stringify } from "yaml";
 import { VirtualEnvironmentFile } from "../../.gen/providers/proxmox/virtual-environment-file";
+import { DNS_LABEL, LINUX_USER, SSH_PUBLIC_KEY } from "../../config/formats";
 
 /** Packages every K3s node needs before Ansible runs (phase 3) and Longhorn starts (phase 4). */
 export const BASE_PACKAGES = [
@@ -13,9 +14,6 @@ export const BASE_PACKAGES = [
   "chrony",
 ] as const;
 
-const LINUX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
 
 /** What the first boot of a K3s VM needs to know. */
 export interface CloudInitUserDataInput {

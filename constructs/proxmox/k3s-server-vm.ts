@@ -2,9 +2,10 @@ import { Construct } from "constructs";
 import { DataResource, Token } from "cdktf";
 import { VirtualEnvironmentVm } from "../../.gen/providers/proxmox/virtual-environment-vm";
 import { resourceAddress } from "../resource-address";
-import { ipToInt, parseCidr, cidrContains } from "../../config/ipv4";
+import { cidrContains, ipToInt, isIpv4, parseCidr } from "../../config/ipv4";
 import type { CloudImage } from "./cloud-image";
 import type { CloudInitSnippet } from "./cloud-init-snippet";
+import { DNS_LABEL } from "../../config/formats";
 
 export type DataDiskStorage = "ssd" | "hdd";
 
@@ -62,8 +63,6 @@ export interface K3sServerVmProps {
 const NULL_STRING = Token.asString(Token.nullValue());
 const NULL_NUMBER = Token.asNumber(Token.nullValue());
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /**
  * One K3s server VM, pinned to its Proxmox node, built from a cloud image and configured by cloud-init.
@@ -261,7 +260,7 @@ function validate(where: string, props: K3sServerVmProps): void {
     );
   }
   for (const [name, ip] of [["ipv4Address", props.ipv4Address], ["gateway", props.gateway], ...props.dnsServers.map((d) => ["dnsServers", d])]) {
-    if (!IPV4.test(ip)) throw new Error(`${where}: ${name} "${ip}" is not an IPv4 address such as 192.168.1.21 (no prefix)`);
+    if (!isIpv4(ip)) throw new Error(`${where}: ${name} "${ip}" is not an IPv4 address such as 192.168.1.21 (no prefix)`);
   }
   if (!Number.isInteger(props.ipv4PrefixLength) || props.ipv4PrefixLength < 1 || props.ipv4PrefixLength > 31) {
     throw new Error(`${where}: ipv4PrefixLength ${props.ipv4PrefixLength} must be 1–31, e.g. 24 for 192.168.1.0/24`);

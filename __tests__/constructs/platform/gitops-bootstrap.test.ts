@@ -6,7 +6,7 @@ import type { TerraformStack } from "cdktf";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { GitopsBootstrap, GITOPS_ROOT_CHART_VERSION } from "../../../constructs/platform/gitops-bootstrap";
-import { treeSha256 } from "../../../constructs/platform/repo-tree";
+import { treeSha256 } from "../../../constructs/tree-hash";
 import { newStack, only, synthJson } from "./apps-support";
 
 const ROOT = join(__dirname, "..", "..", "..");

@@ -1,0 +1,84 @@
+/**
+ * Synth says what it did (runSynth, the function behind main.ts): the stacks with their resource
+ * counts, the output folder, the warnings and the next command; and an error raised while the
+ * stacks are built becomes `homelab:` lines without a stack trace.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runSynth, summarizeStacks } from "../../stacks/synth";
+import { FIXTURES } from "../helpers";
+
+const CONFIG = join(FIXTURES, "labs", "default.yaml");
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "homelab-synth-"));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+test("on success, prints each stack with its resource count, the folder, the warnings and the next command", () => {
+  const outdir = join(work, "out");
+  const outcome = runSynth({ configFile: CONFIG, outdir, underCdktfCli: false });
+  expect(outcome.exitCode).toBe(0);
+  const counts = summarizeStacks(outdir);
+  expect(counts.map((s) => s.name)).toEqual(["infra", "k3s", "platform"]);
+  for (const s of counts) expect(s.resources).toBeGreaterThan(0);
+  const lines = outcome.stdout.trimEnd().split("\n");
+  expect(lines[0]).toBe(`homelab: synthesized ${CONFIG} into ${join(work, "out")}/`);
+  for (const s of counts) expect(outcome.stdout).toMatch(new RegExp(`\\n  ${s.name} +${s.resources} resources`));
+  expect(outcome.stdout).toContain("2 warnings (printed above)");
+  expect(lines[lines.length - 1]).toBe("next: npm run doctor (the plan), then npx cdktf deploy infra k3s platform");
+  expect(outcome.stderr).toMatch(/^warning: vm\.sshPublicKeys\[0\]: this is the example key/);
+  expect(outcome.stderr).toMatch(/^warning: proxmox\.nodes\[0\]\.install\.mac, .* are example addresses/m);
+});
+
+test("the resource counts are those of the synthesized JSON (infra: 3 VMs, their snippets, images and HA)", () => {
+  const infra = summarizeStacks(join(work, "out")).find((s) => s.name === "infra");
+  // 3 downloads + 3 snippets + 3 VMs + 3 generations + 3 HA resources + 3 HA rules.
+  expect(infra?.resources).toBe(18);
+});
+
+test("under the cdktf CLI (cdktf synth/deploy), prints only the warnings: the CLI reports progress itself", () => {
+  const outcome = runSynth({ configFile: CONFIG, outdir: join(work, "cli"), underCdktfCli: true });
+  expect(outcome).toEqual({ exitCode: 0, stdout: "", stderr: expect.stringMatching(/^warning: /) });
+});
+
+test("fails when building the stacks throws: homelab lines naming the error, no stack trace, exit 1", () => {
+  const outdir = join(work, "broken");
+  const outcome = runSynth({
+    configFile: CONFIG,
+    outdir,
+    underCdktfCli: false,
+    // A named stand-in for a construct that refuses a value the config checks let through.
+    build: () => {
+      throw new Error('Longhorn longhorn: backupCron "x" is not a 5-field cron expression');
+    },
+  });
+  expect(outcome.exitCode).toBe(1);
+  expect(outcome.stdout).toBe("");
+  expect(outcome.stderr).toContain(`homelab: the stacks could not be built from ${CONFIG}: Longhorn longhorn: backupCron "x"`);
+  expect(outcome.stderr).toContain("npm run doctor");
+  expect(outcome.stderr).toContain("HOMELAB_DEBUG=1");
+  expect(outcome.stderr).not.toMatch(/\n\s+at /);
+  expect(existsSync(join(outdir, "manifest.json"))).toBe(false);
+});
+
+test("with HOMELAB_DEBUG=1, the stack trace of such an error is printed", () => {
+  const outcome = runSynth({
+    configFile: CONFIG,
+    outdir: join(work, "debug"),
+    underCdktfCli: false,
+    debug: true,
+    build: () => {
+      throw new Error("boom");
+    },
+  });
+  expect(outcome.stderr).toMatch(/\n\s+at /);
+});
+
+test("fails when the config is invalid: nothing built, the problems printed", () => {
+  const outcome = runSynth({ configFile: join(work, "missing.yaml"), outdir: join(work, "none"), underCdktfCli: false });
+  expect(outcome.exitCode).toBe(1);
+  expect(outcome.stderr).toContain("is not valid, nothing was synthesized");
+  expect(existsSync(join(work, "none"))).toBe(false);
+});

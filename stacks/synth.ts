@@ -1,0 +1,104 @@
+/**
+ * Synth as a function of its inputs, so that tests run it in-process; main.ts only wires it to the
+ * process (environment, stdout/stderr, exit code). The config is refused before anything is built;
+ * an error raised while building the stacks becomes `homelab:` lines, never a stack trace.
+ */
+import { readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { App } from "cdktf";
+import { formatProblems, loadLabFile } from "../config/load";
+import type { LabConfig } from "../config/schema";
+import { buildLab } from "./lab";
+
+export interface SynthInvocation {
+  /** HOMELAB_CONFIG, or homelab.yaml when unset. */
+  readonly configFile: string;
+  /** Where the stacks go (cdktf.out, or CDKTF_OUTDIR). */
+  readonly outdir: string;
+  /** True when the cdktf CLI runs the app (cdktf synth/deploy): it prints its own progress. */
+  readonly underCdktfCli: boolean;
+  /** Print the stack trace of an unexpected error (HOMELAB_DEBUG=1). */
+  readonly debug?: boolean;
+  /** What builds the stacks into the app. @default buildLab */
+  readonly build?: (app: App, lab: LabConfig) => void;
+}
+
+export interface SynthOutcome {
+  readonly exitCode: 0 | 1;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** What one synthesized stack holds. */
+export interface StackSummary {
+  readonly name: string;
+  readonly resources: number;
+  readonly dataSources: number;
+  readonly outputs: number;
+}
+
+/** Counts of the stacks cdktf wrote into `outdir` (read back from its manifest and JSON). */
+export function summarizeStacks(outdir: string): StackSummary[] {
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as {
+    stacks: Record<string, { synthesizedStackPath: string }>;
+  };
+  const count = (blocks: Record<string, Record<string, unknown>> | undefined) =>
+    Object.values(blocks ?? {}).reduce((sum, byName) => sum + Object.keys(byName).length, 0);
+  return Object.entries(manifest.stacks).map(([name, stack]) => {
+    const json = JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8"));
+    return { name, resources: count(json.resource), dataSources: count(json.data), outputs: Object.keys(json.output ?? {}).length };
+  });
+}
+
+/** Builds the three stacks of a validated lab and writes them into `outdir`. */
+export function synthesizeLab(lab: LabConfig, outdir: string, build: (app: App, lab: LabConfig) => void = buildLab): void {
+  const app = new App({ outdir });
+  build(app, lab);
+  app.synth();
+}
+
+function summary(configFile: string, outdir: string, stacks: readonly StackSummary[], warnings: number): string {
+  const width = Math.max(...stacks.map((s) => s.name.length));
+  const inside = relative(process.cwd(), resolve(outdir));
+  const folder = inside.startsWith("..") ? resolve(outdir) : inside || ".";
+  const lines = [`homelab: synthesized ${configFile} into ${folder}/`];
+  for (const s of stacks) {
+    const extra = [s.dataSources ? `${s.dataSources} data source${s.dataSources === 1 ? "" : "s"}` : "", `${s.outputs} output${s.outputs === 1 ? "" : "s"}`]
+      .filter(Boolean)
+      .join(", ");
+    lines.push(`  ${s.name.padEnd(width)}  ${String(s.resources).padStart(3)} resources  (${extra})`);
+  }
+  if (warnings > 0) lines.push(`${warnings} warning${warnings === 1 ? "" : "s"} (printed above): read them before you deploy`);
+  lines.push("next: npm run doctor (the plan), then npx cdktf deploy infra k3s platform");
+  return lines.join("\n") + "\n";
+}
+
+export function runSynth(invocation: SynthInvocation): SynthOutcome {
+  const { configFile, outdir } = invocation;
+  const result = loadLabFile(configFile);
+  if (!result.ok) {
+    return {
+      exitCode: 1,
+      stdout: "",
+      stderr: `homelab: ${configFile} is not valid, nothing was synthesized:\n${formatProblems(result.problems)}\n`,
+    };
+  }
+  const warnings = result.warnings.length ? formatProblems(result.warnings) + "\n" : "";
+  try {
+    synthesizeLab(result.lab, outdir, invocation.build);
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    return {
+      exitCode: 1,
+      stdout: "",
+      stderr:
+        warnings +
+        `homelab: the stacks could not be built from ${configFile}: ${error.message}\n` +
+        "homelab: the config checks accepted a value that a construct refuses, which is a bug of homelab's checks: " +
+        "`npm run doctor` shows the plan; please report this message with the config value it names\n" +
+        (invocation.debug ? `${error.stack}\n` : "homelab: set HOMELAB_DEBUG=1 to see where it was raised\n"),
+    };
+  }
+  if (invocation.underCdktfCli) return { exitCode: 0, stdout: "", stderr: warnings };
+  return { exitCode: 0, stdout: summary(configFile, outdir, summarizeStacks(outdir), result.warnings.length), stderr: warnings };
+}
