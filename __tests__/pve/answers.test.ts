@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "smol-toml";
 import { stringify } from "yaml";
+import { X509Certificate } from "node:crypto";
+import { runPveAnswers, USAGE } from "../../pve/cli";
 import { scanPaths } from "../../scripts/lib/secret-scan";
 import {
   checkGeneratedAnswer,
@@ -195,16 +197,18 @@ describe("npm run pve:answers", () => {
     work = mkdtempSync(join(tmpdir(), "homelab-pve-answers-"));
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const DEFAULT_LAB = join(ROOT, "__tests__", "fixtures", "labs", "default.yaml");
 
-  const run = (env: Record<string, string | undefined>, config = join(ROOT, "__tests__", "fixtures", "labs", "default.yaml"), out = join(work, "out")) =>
-    spawnSync(TSX, ["scripts/pve-answers.ts", "--iso", "proxmox-ve_9.1-1.iso", "--out", out], {
+  const run = (env: Record<string, string | undefined>, configFile = DEFAULT_LAB, out = join(work, "out")) =>
+    runPveAnswers({ args: ["--iso", "proxmox-ve_9.1-1.iso", "--out", out], configFile, env });
+
+  test("the script: three answers per delivery, readable only by their owner, and the commands", () => {
+    // Spawned once, to prove the wiring (argv, HOMELAB_CONFIG, the environment, exit code).
+    const result = spawnSync(TSX, ["scripts/pve-answers.ts", "--iso", "proxmox-ve_9.1-1.iso", "--out", join(work, "out")], {
       cwd: ROOT,
-      env: { ...process.env, HOMELAB_CONFIG: config, [ROOT_PASSWORD_HASH_ENV]: undefined, ...env },
+      env: { ...process.env, HOMELAB_CONFIG: DEFAULT_LAB, [ROOT_PASSWORD_HASH_ENV]: TEST_HASH },
       encoding: "utf8",
     });
-
-  test("writes three answers per delivery, readable only by their owner, and prints the commands", () => {
-    const result = run({ [ROOT_PASSWORD_HASH_ENV]: TEST_HASH });
     expect(result.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
     expect(result.status).toBe(0);
     const out = join(work, "out");
@@ -226,24 +230,43 @@ describe("npm run pve:answers", () => {
     );
   }, 30_000);
 
-  test("keeps the service certificate (its fingerprint is in every prepared ISO)", () => {
+  test("keeps the service certificate (its fingerprint is in every prepared ISO), rewrites the answers", () => {
     const first = readFileSync(join(work, "out", "tls", "answer-service.crt"), "utf8");
-    expect(run({ [ROOT_PASSWORD_HASH_ENV]: TEST_HASH }).status).toBe(0);
+    const again = run({ [ROOT_PASSWORD_HASH_ENV]: TEST_HASH.replace("homelabtest", "homelabtest2") });
+    expect(again.exitCode).toBe(0);
     expect(readFileSync(join(work, "out", "tls", "answer-service.crt"), "utf8")).toBe(first);
-  }, 30_000);
+    expect(readFileSync(join(work, "out", "http", "pve-02.toml"), "utf8")).toContain("homelabtest2");
+    expect(again.stdout).toContain(`--cert-fingerprint ${new X509Certificate(first).fingerprint256} `);
+  });
 
   test("refuses without a hash in the environment, and says how to make one", () => {
     const result = run({}, undefined, join(work, "none"));
-    expect(result.status).toBe(1);
+    expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(`pve:answers: ${ROOT_PASSWORD_HASH_ENV} is not set: export ${ROOT_PASSWORD_HASH_ENV}="$(openssl passwd -6)"`);
     expect(() => readdirSync(join(work, "none"))).toThrow();
-  }, 30_000);
+  });
 
   test("refuses an invalid config, naming the field", () => {
     const config = join(work, "bad.yaml");
     writeFileSync(config, stringify(labWith({ "proxmox.nodes[1].install.mac": "00:00:5e:00:53:01" })));
     const result = run({ [ROOT_PASSWORD_HASH_ENV]: TEST_HASH }, config, join(work, "bad"));
-    expect(result.status).toBe(1);
+    expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("proxmox.nodes[0].install.mac, proxmox.nodes[1].install.mac: 00:00:5e:00:53:01 is the install MAC of both");
-  }, 30_000);
+  });
+
+  test("refuses a timezone the installer does not know, naming vm.timezone", () => {
+    const config = join(work, "tz.yaml");
+    writeFileSync(config, stringify(labWith({ "vm.timezone": "Asia/Calcutta" })));
+    const result = run({ [ROOT_PASSWORD_HASH_ENV]: TEST_HASH }, config, join(work, "tz"));
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("pve:answers: vm.timezone: Asia/Calcutta is not in the Proxmox installer's timezone table");
+  });
+
+  test("refuses an unknown argument with the usage", () => {
+    expect(runPveAnswers({ args: ["--isp", "x.iso"], configFile: DEFAULT_LAB, env: {} })).toEqual({
+      exitCode: 2,
+      stdout: "",
+      stderr: `pve:answers: unknown argument --isp; ${USAGE}\n`,
+    });
+  });
 });
