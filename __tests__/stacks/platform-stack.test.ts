@@ -62,6 +62,40 @@ describe("pinned charts", () => {
   });
 });
 
+describe("one namespace policy", () => {
+  const namespaces = resourcesOf(json, "kubernetes_namespace_v1");
+  const addressOf = new Map(Object.entries(namespaces).map(([id, ns]) => [ns.metadata.name as string, `kubernetes_namespace_v1.${id}`]));
+
+  /** Every address `address` waits for, directly or through what it waits for. */
+  function waitsFor(address: string, seen = new Set<string>()): Set<string> {
+    const [type, id] = address.split(".");
+    for (const dep of (resourcesOf(json, type)[id]?.depends_on ?? []) as string[]) {
+      if (!seen.has(dep)) {
+        seen.add(dep);
+        waitsFor(dep, seen);
+      }
+    }
+    return seen;
+  }
+
+  test("every namespace is Terraform's, with the same labels", () => {
+    expect(Object.keys(namespaces).length).toBeGreaterThanOrEqual(9);
+    for (const ns of Object.values(namespaces)) expect(ns.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "homelab" });
+  });
+
+  test("no release creates its namespace; each waits for the Namespace it goes into", () => {
+    for (const [id, r] of Object.entries(resourcesOf(json, "helm_release"))) {
+      expect([r.name, r.create_namespace]).toEqual([r.name, false]);
+      expect([r.name, addressOf.has(r.namespace)]).toEqual([r.name, true]);
+      expect([r.name, waitsFor(`helm_release.${id}`).has(addressOf.get(r.namespace)!)]).toEqual([r.name, true]);
+    }
+  });
+
+  test("the traefik namespace keeps its state: a moved block from its first address", () => {
+    expect(json.moved).toEqual([{ from: "kubernetes_namespace_v1.traefik-namespace_320BD03D", to: addressOf.get("traefik") }]);
+  });
+});
+
 /** [release, releases it must wait for]: CRDs before their custom resources, MetalLB before any LoadBalancer. */
 const ORDER: [string, string[]][] = [
   ["metallb-config", ["metallb"]],

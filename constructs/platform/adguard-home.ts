@@ -151,7 +151,6 @@ export class AdGuardHome extends Construct {
       chart: props.chart ?? ADGUARD_CHART,
       releaseName: "adguard",
       namespace: props.namespace,
-      createNamespace: false,
       values: {
         controllers: {
           adguard: {

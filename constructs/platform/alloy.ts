@@ -131,7 +131,6 @@ export class Alloy extends Construct {
       chart: props.chart ?? ALLOY_CHART,
       releaseName: "alloy",
       namespace: props.namespace,
-      createNamespace: false,
       values: {
         alloy: {
           configMap: { create: true, content: this.pipeline },

@@ -45,7 +45,6 @@ export class ArgoCd extends Construct {
       chart: props.chart ?? ARGOCD_CHART,
       releaseName: "argocd",
       namespace: props.namespace,
-      createNamespace: false,
       values: {
         global: { domain: fqdn },
         configs: {

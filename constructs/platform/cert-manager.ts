@@ -19,6 +19,8 @@ export interface CertManagerProps {
   readonly resources: Resources;
   /** @default CERT_MANAGER_CHART */
   readonly chart?: ChartRef;
+  /** What the release waits for: its namespace. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -44,6 +46,7 @@ export class CertManager extends Construct {
         webhook: { resources: share },
         cainjector: { resources: share },
       },
+      dependsOn: props.dependsOn,
     });
   }
 

@@ -81,7 +81,6 @@ export class ClusterIssuers extends Construct {
       releaseName: "cluster-issuers",
       chart: CLUSTER_ISSUERS_CHART,
       namespace: props.namespace,
-      createNamespace: false,
       values: {
         labCa: { name: LAB_CA_ISSUER, secretName: props.labCaSecretName },
         acme: props.acme

@@ -68,7 +68,6 @@ export class Gitea extends Construct {
       // The Service names (gitea-http, gitea-ssh) derive from the release name.
       releaseName: "gitea",
       namespace: props.namespace,
-      createNamespace: false,
       values: {
         replicaCount: 1,
         strategy: { type: "Recreate" },

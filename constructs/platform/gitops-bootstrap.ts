@@ -156,7 +156,6 @@ export class GitopsBootstrap extends Construct {
       chart: props.rootChart,
       releaseName: "gitops-root",
       namespace: props.argocdNamespace,
-      createNamespace: false,
       values: {
         name: "root",
         project: "default",

@@ -77,7 +77,6 @@ export class Grafana extends Construct {
       chart: props.chart ?? GRAFANA_CHART,
       releaseName: "grafana",
       namespace: props.namespace,
-      createNamespace: false,
       values: {
         // A ReadWriteOnce volume: the new pod can only start once the old one released it.
         deploymentStrategy: { type: "Recreate" },

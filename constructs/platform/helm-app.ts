@@ -42,8 +42,6 @@ export interface HelmAppProps {
   /** Release name. @default the construct id */
   readonly releaseName?: string;
   readonly namespace: string;
-  /** @default true */
-  readonly createNamespace?: boolean;
   /**
    * Chart values, typed by each add-on and rendered to YAML. Every key path must exist in the
    * pinned chart's defaults (tested against __tests__/fixtures/chart-keys).
@@ -109,7 +107,8 @@ export class HelmApp extends Construct {
       ...(props.chart.repository ? { repository: props.chart.repository } : {}),
       version: props.chart.version,
       namespace: props.namespace,
-      createNamespace: props.createNamespace ?? true,
+      // Namespaces are Terraform's (stacks/platform/namespaces.ts): one policy for every release.
+      createNamespace: false,
       values: [stringify(props.values, { sortMapEntries: false, lineWidth: 0, aliasDuplicateObjects: false })],
       ...(props.sensitiveValues?.length
         ? { setSensitive: props.sensitiveValues.map((s) => ({ name: s.path, value: s.value })) }

@@ -53,7 +53,6 @@ export class Loki extends Construct {
       chart: props.chart ?? LOKI_CHART,
       releaseName: "loki",
       namespace: props.namespace,
-      createNamespace: false,
       values: {
         deploymentMode: "Monolithic",
         loki: {

@@ -1,8 +1,10 @@
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import type { Resources } from "../../config/apps";
+import { ExposedApp } from "./exposed-app";
 import { HelmApp, localChart, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
+import { TraefikBasicAuth } from "./traefik-basic-auth";
 
 /** Longhorn's chart, pinned (https://charts.longhorn.io, chart `longhorn`). */
 // renovate: datasource=helm depName=longhorn registryUrl=https://charts.longhorn.io
@@ -43,6 +45,21 @@ export interface LonghornProps {
   readonly resources: Resources;
   /** @default LONGHORN_CHART */
   readonly chart?: ChartRef;
+  /** What the release waits for: its namespace. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
+  /**
+   * The UI at https://<hostname>.<domain>, behind basic auth (Longhorn's UI has no login).
+   * @default none: the UI is only reachable with kubectl port-forward
+   */
+  readonly ui?: LonghornUiProps;
+}
+
+export interface LonghornUiProps {
+  /** DNS label of the UI. */
+  readonly hostname: string;
+  readonly domain: string;
+  /** Traefik and its CRDs (the basic-auth Middleware and the Ingress need them). */
+  readonly traefikReady: ITerraformDependable[];
 }
 
 /** One RecurringJob of the longhorn-recurring-jobs chart. */
@@ -70,6 +87,8 @@ export class Longhorn extends Construct {
   /** The UI's Service (no login of its own: expose it only behind authentication). */
   public readonly uiServiceName = "longhorn-frontend";
   public readonly uiServicePort = 80;
+  /** The UI's URL and its basic-auth credentials, when `ui` is given. */
+  public readonly ui?: { readonly app: ExposedApp; readonly auth: TraefikBasicAuth };
 
   constructor(scope: Construct, id: string, props: LonghornProps) {
     super(scope, id);
@@ -124,6 +143,7 @@ export class Longhorn extends Construct {
         ...(props.backupTarget !== undefined ? { defaultBackupStore: { backupTarget: props.backupTarget } } : {}),
         longhornManager: { resources: kubernetesResources(props.resources) },
       },
+      dependsOn: props.dependsOn,
     });
 
     const jobs: LonghornRecurringJob[] = [
@@ -137,10 +157,28 @@ export class Longhorn extends Construct {
       releaseName: "longhorn-recurring-jobs",
       chart: LONGHORN_JOBS_CHART,
       namespace: this.namespace,
-      createNamespace: false,
       values: { jobs },
       dependsOn: [this.release.release],
     });
+
+    if (props.ui) {
+      const auth = new TraefikBasicAuth(this, "ui-auth", {
+        name: "longhorn-ui-auth",
+        namespace: this.namespace,
+        namespaceReady: [this.release.release],
+        traefikReady: props.ui.traefikReady,
+      });
+      const app = new ExposedApp(this, "longhorn", {
+        hostname: props.ui.hostname,
+        domain: props.ui.domain,
+        namespace: this.namespace,
+        serviceName: this.uiServiceName,
+        servicePort: this.uiServicePort,
+        middlewares: [auth.middleware],
+        dependsOn: [this.release.release, ...props.ui.traefikReady, ...auth.ready],
+      });
+      this.ui = { app, auth };
+    }
   }
 
   /** Longhorn, its StorageClass and its recurring jobs are in place. */

@@ -33,6 +33,8 @@ export interface MetalLbProps {
   readonly interfaces?: readonly string[];
   /** What MetalLB asks in total (catalog); controller and speaker get half each. */
   readonly resources: Resources;
+  /** What the release waits for: its namespace. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
   /** @default METALLB_CHART */
   readonly chart?: ChartRef;
 }
@@ -110,6 +112,7 @@ export class MetalLb extends Construct {
           ignoreExcludeLB: true,
         },
       },
+      dependsOn: props.dependsOn,
     });
 
     const reservedIps = reserved.map(([, ip]) => ipToInt(ip)).sort((a, b) => a - b);
@@ -126,7 +129,6 @@ export class MetalLb extends Construct {
       releaseName: "metallb-config",
       chart: METALLB_CONFIG_CHART,
       namespace: this.namespace,
-      createNamespace: false,
       values: {
         pools: this.pools,
         l2Advertisement: { name: "lab", interfaces: [...(props.interfaces ?? [])] },

@@ -60,7 +60,6 @@ export class TraefikBasicAuth extends Construct {
       releaseName: props.name,
       chart: TRAEFIK_BASIC_AUTH_CHART,
       namespace: props.namespace,
-      createNamespace: false,
       values: { name: props.name, secretName },
       dependsOn: [...props.traefikReady, secret],
     });

@@ -2,9 +2,10 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import type { Resources } from "../../config/apps";
 import { ipToInt } from "../../config/ipv4";
-import type { TraefikMiddlewareRef } from "./exposed-app";
+import { ExposedApp } from "./exposed-app";
 import { HelmApp, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
+import { TraefikBasicAuth } from "./traefik-basic-auth";
 
 /** Traefik's chart, pinned (https://traefik.github.io/charts, chart `traefik`); K3s's bundled one is disabled. */
 // renovate: datasource=helm depName=traefik registryUrl=https://traefik.github.io/charts
@@ -18,52 +19,49 @@ export interface TraefikProps {
   readonly namespace: string;
   /** Fixed LoadBalancer address (`loadBalancer.ingressIp`); MetalLB must own it. */
   readonly loadBalancerIp: string;
-  /** Host of the dashboard, e.g. `traefik.home.arpa`. */
-  readonly dashboardHost: string;
-  /** Middlewares in front of the dashboard (basic auth), in Traefik's namespace. */
-  readonly dashboardMiddlewares: readonly TraefikMiddlewareRef[];
+  /** DNS label of the dashboard: it is served at https://<dashboardHostname>.<domain>, behind basic auth. */
+  readonly dashboardHostname: string;
+  readonly domain: string;
   /** Secret (in `namespace`) of the certificate served to any TLS client by default. */
   readonly defaultCertificateSecretName: string;
   /** What Traefik asks (catalog). */
   readonly resources: Resources;
+  /** The namespace (the dashboard's credentials go in first). */
+  readonly namespaceReady: ITerraformDependable[];
   /** MetalLB with its pools, the namespace, and the default certificate's issuer. */
   readonly dependsOn: ITerraformDependable[];
   /** @default TRAEFIK_CHART */
   readonly chart?: ChartRef;
 }
 
+/** Name of the basic-auth Middleware in front of the dashboard (and of its release). */
+export const TRAEFIK_DASHBOARD_AUTH = "traefik-dashboard-auth";
+
 /**
  * Traefik, the lab's only ingress: a LoadBalancer at the fixed address, HTTP redirected to HTTPS,
  * the wildcard certificate as the default of its TLS store, the Kubernetes Ingress and CRD
- * providers, and its dashboard served only at https://<dashboardHost> behind the given
- * middlewares. The release waits for the Service's address, so MetalLB must be ready first.
+ * providers, and its dashboard served only at https://<dashboardHostname>.<domain> behind basic
+ * auth (its own credentials, `dashboardAuth`). The release waits for the Service's address, so
+ * MetalLB must be ready first.
  */
 export class Traefik extends Construct {
   public readonly namespace: string;
   public readonly release: HelmApp;
   /** Ingress class Traefik registers (and makes the default). */
   public readonly ingressClassName = "traefik";
+  /** The dashboard's URL (listed in the stack's `urls` output) and its basic-auth credentials. */
+  public readonly dashboard: ExposedApp;
+  public readonly dashboardAuth: TraefikBasicAuth;
 
   constructor(scope: Construct, id: string, props: TraefikProps) {
     super(scope, id);
     ipToInt(props.loadBalancerIp); // throws on a malformed address
-    for (const m of props.dashboardMiddlewares) {
-      if (m.namespace !== props.namespace) {
-        throw new Error(
-          `Traefik ${id}: dashboard middleware ${m.namespace}/${m.name} is outside Traefik's namespace ${props.namespace}; ` +
-            `IngressRoutes may only use middlewares of their own namespace (cross-namespace references are off)`,
-        );
-      }
-    }
-    if (props.dashboardMiddlewares.length === 0) {
-      throw new Error(`Traefik ${id}: the dashboard needs at least one middleware (authentication); it must never be open`);
-    }
     this.namespace = props.namespace;
+    const dashboardHost = `${props.dashboardHostname}.${props.domain}`;
     this.release = new HelmApp(this, "release", {
       releaseName: "traefik",
       chart: props.chart ?? TRAEFIK_CHART,
       namespace: props.namespace,
-      createNamespace: false,
       values: {
         ingressClass: { enabled: true, isDefaultClass: true, name: this.ingressClassName },
         providers: {
@@ -81,14 +79,28 @@ export class Traefik extends Construct {
         ingressRoute: {
           dashboard: {
             enabled: true,
-            matchRule: `Host(\`${props.dashboardHost}\`)`,
+            matchRule: `Host(\`${dashboardHost}\`)`,
             entryPoints: ["websecure"],
-            middlewares: props.dashboardMiddlewares.map((m) => ({ name: m.name })),
+            // Never open: the IngressRoute names the basic-auth Middleware made below.
+            middlewares: [{ name: TRAEFIK_DASHBOARD_AUTH }],
           },
         },
         resources: kubernetesResources(props.resources),
       },
       dependsOn: props.dependsOn,
+    });
+    // The Middleware CRD comes with Traefik's chart: the credentials follow the release.
+    this.dashboardAuth = new TraefikBasicAuth(this, "dashboard-auth", {
+      name: TRAEFIK_DASHBOARD_AUTH,
+      namespace: props.namespace,
+      namespaceReady: props.namespaceReady,
+      traefikReady: [this.release.release],
+    });
+    this.dashboard = new ExposedApp(this, "traefik", {
+      hostname: props.dashboardHostname,
+      domain: props.domain,
+      namespace: props.namespace,
+      routedByChart: true,
     });
   }
 

@@ -96,7 +96,6 @@ export class Vaultwarden extends Construct {
       chart: props.chart ?? VAULTWARDEN_CHART,
       releaseName: "vaultwarden",
       namespace: props.namespace,
-      createNamespace: false,
       values: {
         domain: `https://${fqdn}`,
         signupsAllowed: props.signupsAllowed,

@@ -10,7 +10,6 @@ import { ArgoCd } from "../../constructs/platform/argocd";
 import { Gitea, GITEA_HTTP_PORT, GITEA_HTTP_SERVICE } from "../../constructs/platform/gitea";
 import { GitopsBootstrap, GITOPS_ROOT_CHART_VERSION } from "../../constructs/platform/gitops-bootstrap";
 import { localChart } from "../../constructs/platform/helm-app";
-import { Namespace } from "../../constructs/platform/namespace";
 import { nullProvider, randomProvider } from "../../constructs/platform/providers";
 import { Grafana } from "../../constructs/platform/grafana";
 import { Loki } from "../../constructs/platform/loki";
@@ -51,17 +50,7 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
   const domain = servingDomain(lab);
   const storage = { storageClassName: base.storageClassName };
 
-  // One Terraform-owned namespace per catalog namespace (Loki, Alloy and Grafana share one). Apps get
-  // the plain name (it also goes into URLs) and wait for the namespace through dependsOn.
-  const namespaces = new Map<string, Namespace>();
-  const namespaceOf = (c: PlatformComponent): Namespace => {
-    let ns = namespaces.get(c.namespace);
-    if (!ns) {
-      ns = new Namespace(scope, `namespace-${c.namespace}`, { name: c.namespace, labels: { "app.kubernetes.io/managed-by": "homelab" } });
-      namespaces.set(c.namespace, ns);
-    }
-    return ns;
-  };
+  const namespaceOf = (c: PlatformComponent) => base.namespaces.of(c.namespace);
 
   // What every web app takes from the catalog and the base layer.
   const webApp = (c: PlatformComponent) => ({

@@ -5,14 +5,12 @@ import { serviceAddresses } from "../../config/rules";
 import type { LabConfig } from "../../config/schema";
 import { CertManager } from "../../constructs/platform/cert-manager";
 import { ClusterIssuers } from "../../constructs/platform/cluster-issuers";
-import { ExposedApp } from "../../constructs/platform/exposed-app";
 import { LabCa } from "../../constructs/platform/lab-ca";
 import { Longhorn } from "../../constructs/platform/longhorn";
 import { MetalLb } from "../../constructs/platform/metallb";
-import { Namespace } from "../../constructs/platform/namespace";
 import { Traefik } from "../../constructs/platform/traefik";
-import { TraefikBasicAuth } from "../../constructs/platform/traefik-basic-auth";
 import type { PlatformBase } from "./contract";
+import { PlatformNamespaces } from "./namespaces";
 
 export { servingDomain };
 
@@ -43,19 +41,24 @@ export function buildPlatformBase(scope: Construct, lab: LabConfig): PlatformBas
     return c;
   };
   const domain = servingDomain(lab);
+  const namespaces = new PlatformNamespaces(scope);
 
+  const metallbNamespace = namespaces.of(component("metallb").namespace);
   const metallb = new MetalLb(scope, "metallb", {
-    namespace: component("metallb").namespace,
+    namespace: metallbNamespace.name,
     poolStart: lab.loadBalancer.pool.start,
     poolEnd: lab.loadBalancer.pool.end,
     reservedAddresses: Object.fromEntries(serviceAddresses(lab).map((a) => [a.owner, a.ip])),
     interfaces: [lab.vm.interface],
     resources: component("metallb").resources,
+    dependsOn: [metallbNamespace.ready],
   });
 
+  const certManagerNamespace = namespaces.of(component("cert-manager").namespace);
   const certManager = new CertManager(scope, "cert-manager", {
-    namespace: component("cert-manager").namespace,
+    namespace: certManagerNamespace.name,
     resources: component("cert-manager").resources,
+    dependsOn: [certManagerNamespace.ready],
   });
   const labCa = new LabCa(scope, "lab-ca", {
     commonName: `${lab.proxmox.clusterName} CA`,
@@ -78,7 +81,9 @@ export function buildPlatformBase(scope: Construct, lab: LabConfig): PlatformBas
       })
     : undefined;
 
-  const traefikNamespace = new Namespace(scope, "traefik-namespace", { name: component("traefik").namespace });
+  const traefikNamespace = namespaces.of(component("traefik").namespace);
+  // The traefik namespace was this stack's first Terraform-owned namespace, under another id.
+  traefikNamespace.resource.moveFromId("kubernetes_namespace_v1.traefik-namespace_320BD03D");
   const issuers = new ClusterIssuers(scope, "cluster-issuers", {
     namespace: certManager.namespace,
     labCaSecretName: labCa.secretName,
@@ -90,32 +95,20 @@ export function buildPlatformBase(scope: Construct, lab: LabConfig): PlatformBas
     dependsOn: [...certManager.ready, labCa.secret, traefikNamespace.ready],
   });
 
-  const traefikHost = component("traefik").webHostname ?? "traefik";
-  const dashboardAuthName = "traefik-dashboard-auth";
   const traefik = new Traefik(scope, "traefik", {
     namespace: traefikNamespace.name,
     loadBalancerIp: lab.loadBalancer.ingressIp,
-    dashboardHost: `${traefikHost}.${domain}`,
-    dashboardMiddlewares: [{ namespace: traefikNamespace.name, name: dashboardAuthName }],
+    dashboardHostname: component("traefik").webHostname ?? "traefik",
+    domain,
     defaultCertificateSecretName: issuers.certificateSecretName,
     resources: component("traefik").resources,
+    namespaceReady: [traefikNamespace.ready],
     dependsOn: [...metallb.ready, traefikNamespace.ready, ...issuers.ready],
   });
-  const dashboardAuth = new TraefikBasicAuth(traefik, "dashboard-auth", {
-    name: dashboardAuthName,
-    namespace: traefikNamespace.name,
-    namespaceReady: [traefikNamespace.ready],
-    traefikReady: traefik.ready,
-  });
-  const dashboard = new ExposedApp(traefik, "traefik", {
-    hostname: traefikHost,
-    domain,
-    namespace: traefikNamespace.name,
-    routedByChart: true,
-  });
 
+  const longhornNamespace = namespaces.of(component("longhorn").namespace);
   const longhorn = new Longhorn(scope, "longhorn", {
-    namespace: component("longhorn").namespace,
+    namespace: longhornNamespace.name,
     replicaCount: lab.platform.longhorn.replicaCount,
     storageNodeCount: lab.k3s.servers.length,
     backupTarget: longhornBackupTarget(lab),
@@ -124,33 +117,23 @@ export function buildPlatformBase(scope: Construct, lab: LabConfig): PlatformBas
     backupCron: lab.platform.longhorn.backupSchedule,
     backupRetain: lab.platform.longhorn.backupRetain,
     resources: component("longhorn").resources,
+    dependsOn: [longhornNamespace.ready],
+    ui: { hostname: component("longhorn").webHostname ?? "longhorn", domain, traefikReady: traefik.ready },
   });
-  const longhornAuth = new TraefikBasicAuth(longhorn, "ui-auth", {
-    name: "longhorn-ui-auth",
-    namespace: longhorn.namespace,
-    namespaceReady: [longhorn.release.release],
-    traefikReady: traefik.ready,
-  });
-  const longhornUi = new ExposedApp(longhorn, "longhorn", {
-    hostname: component("longhorn").webHostname ?? "longhorn",
-    domain,
-    namespace: longhorn.namespace,
-    serviceName: longhorn.uiServiceName,
-    servicePort: longhorn.uiServicePort,
-    middlewares: [longhornAuth.middleware],
-    dependsOn: [longhorn.release.release, ...traefik.ready, ...longhornAuth.ready],
-  });
+  const longhornUi = longhorn.ui!;
+  const dashboard = traefik.dashboard;
 
   new TerraformOutput(scope, "ui_credentials", {
     value: {
-      [dashboard.node.id]: { url: dashboard.url, username: dashboardAuth.username, password: dashboardAuth.password },
-      [longhornUi.node.id]: { url: longhornUi.url, username: longhornAuth.username, password: longhornAuth.password },
+      [dashboard.node.id]: { url: dashboard.url, username: traefik.dashboardAuth.username, password: traefik.dashboardAuth.password },
+      [longhornUi.app.node.id]: { url: longhornUi.app.url, username: longhornUi.auth.username, password: longhornUi.auth.password },
     },
     sensitive: true,
     description: "Logins of the UIs that have none of their own (basic auth in Traefik): cdktf output platform --json",
   });
 
   return {
+    namespaces,
     loadBalancerReady: metallb.ready,
     storageReady: longhorn.ready,
     storageClassName: longhorn.storageClassName,

@@ -4,6 +4,7 @@ import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { platformComponents, type Resources } from "../../../config/apps";
 import type { LabConfig } from "../../../config/schema";
 import type { PlatformBase } from "../../../stacks/platform/contract";
+import { PlatformNamespaces } from "../../../stacks/platform/namespaces";
 import { synthJson } from "../../helpers";
 
 export function newStack(id = "test"): TerraformStack {
@@ -14,6 +15,7 @@ export function newStack(id = "test"): TerraformStack {
 export function fakeBase(stack: TerraformStack): PlatformBase {
   const marker = (name: string) => new NullResource(stack, name);
   return {
+    namespaces: new PlatformNamespaces(stack),
     loadBalancerReady: [marker("metallb-ready")],
     storageReady: [marker("longhorn-ready")],
     storageClassName: "longhorn",

@@ -15,7 +15,7 @@ describe("HelmApp", () => {
       repository: "https://charts.example.org",
       version: "1.2.3",
       namespace: "demo",
-      create_namespace: true,
+      create_namespace: false,
       wait: true,
       atomic: true,
       cleanup_on_fail: true,

@@ -5,10 +5,11 @@ import { clusterStack, helmRelease, helmValues } from "../../support/terraform";
 const PROPS: TraefikProps = {
   namespace: "traefik",
   loadBalancerIp: "192.168.1.60",
-  dashboardHost: "traefik.home.arpa",
-  dashboardMiddlewares: [{ namespace: "traefik", name: "traefik-dashboard-auth" }],
+  dashboardHostname: "traefik",
+  domain: "home.arpa",
   defaultCertificateSecretName: "wildcard-tls",
   resources: { requestMilliCpu: 100, requestMemoryMiB: 128, limitMemoryMiB: 256 },
+  namespaceReady: [],
   dependsOn: [],
 };
 
@@ -48,7 +49,7 @@ describe("Traefik", () => {
     expect(values.providers.kubernetesCRD.enabled).toBe(true);
   });
 
-  test("serves the dashboard only at its host over HTTPS, behind the middlewares", () => {
+  test("serves the dashboard only at its host over HTTPS, behind its own basic auth", () => {
     const values = helmValues(synth(), "traefik");
     expect(values.api).toEqual({ dashboard: true });
     expect(values.ingressRoute.dashboard).toEqual({
@@ -63,16 +64,19 @@ describe("Traefik", () => {
     expect(helmValues(synth(), "traefik").resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } });
   });
 
-  test("fails when the dashboard has no authentication", () => {
-    expect(() => synth({ ...PROPS, dashboardMiddlewares: [] })).toThrow(
-      "Traefik traefik: the dashboard needs at least one middleware (authentication); it must never be open",
-    );
+  test("owns the dashboard's credentials: a basic-auth release in its namespace, after Traefik's CRDs", () => {
+    const json = synth();
+    const auth = helmRelease(json, "traefik-dashboard-auth");
+    expect(auth).toMatchObject({ namespace: "traefik", create_namespace: false });
+    expect(auth.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^helm_release\.traefik_release_/)]));
   });
 
-  test("fails when a dashboard middleware lives in another namespace", () => {
-    expect(() => synth({ ...PROPS, dashboardMiddlewares: [{ namespace: "kube-system", name: "auth" }] })).toThrow(
-      "Traefik traefik: dashboard middleware kube-system/auth is outside Traefik's namespace traefik; IngressRoutes may only use middlewares of their own namespace (cross-namespace references are off)",
-    );
+  test("lists the dashboard's URL (an ExposedApp routed by the chart: no Ingress of its own)", () => {
+    const stack = clusterStack();
+    const traefik = new Traefik(stack, "traefik", PROPS);
+    expect(traefik.dashboard.url).toBe("https://traefik.home.arpa");
+    expect(traefik.dashboard.ingress).toBeUndefined();
+    expect(traefik.dashboardAuth.middleware).toEqual({ namespace: "traefik", name: "traefik-dashboard-auth" });
   });
 
   test("fails when the address is malformed", () => {
