@@ -3,6 +3,7 @@
  * (HOMELAB_CONFIG or ./homelab.yaml), refuses it with one `path: message` line per problem before
  * anything is written, then synthesizes the stacks and says what it wrote.
  */
+import { parseAllowDestroy } from "./constructs/data-guard";
 import { runSynth } from "./stacks/synth";
 
 const debug = process.env.HOMELAB_DEBUG === "1";
@@ -16,6 +17,7 @@ const outcome = runSynth({
   // The cdktf CLI (cdktf synth/deploy) runs this app with this variable set and prints its own progress.
   underCdktfCli: process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined,
   debug,
+  allowDestroy: parseAllowDestroy(process.env.HOMELAB_ALLOW_DESTROY),
 });
 // Warnings first: the summary refers to them as printed above.
 process.stderr.write(outcome.stderr);

@@ -1,6 +1,7 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { parseCidr } from "../config/ipv4";
+import { EXAMPLE_KEY_COMMENT } from "../config/rules";
 import { CloudImage } from "../constructs/proxmox/cloud-image";
 import { CloudInitSnippet } from "../constructs/proxmox/cloud-init-snippet";
 import { HaPinning } from "../constructs/proxmox/ha-pinning";
@@ -21,6 +22,12 @@ export interface InfraServer {
    */
   readonly idToken: string;
 }
+
+/** Why a plan of the infra stack fails while the shipped example key is in vm.sshPublicKeys. */
+export const EXAMPLE_KEY_ERROR =
+  `vm.sshPublicKeys in homelab.yaml still holds the example key (comment "${EXAMPLE_KEY_COMMENT}"), whose private half ` +
+  "nobody has: the VM would boot with no login, and cloud-init writes keys only at first boot, so fixing it later " +
+  "means rebuilding every VM. Replace it with your own public key (cat ~/.ssh/id_ed25519.pub), then deploy again.";
 
 /** Phase 2: the K3s server VMs on Proxmox (cloud image, cloud-init, HA pinning). */
 export class InfraStack extends LabStack {
@@ -90,6 +97,8 @@ export class InfraStack extends LabStack {
         dnsServers: network.dnsServers,
         dnsDomain: network.domain,
         startupOrder: server.startupOrder,
+        // Synth keeps working with the example key (tests, a first look); a plan refuses it.
+        preconditions: userData.userData.includes(EXAMPLE_KEY_COMMENT) ? [userData.mustNotContain(EXAMPLE_KEY_COMMENT, EXAMPLE_KEY_ERROR)] : [],
       });
       new HaPinning(this, `${server.name}-ha`, {
         vmName: server.name,

@@ -58,9 +58,12 @@ export class K3sStack extends LabStack {
     const site = new AnsiblePlaybookRun(this, "site", {
       ...ansible,
       playbook: "playbooks/site.yml",
-      rerunOn: Object.fromEntries(
-        [...servers].sort((a, b) => (a.name < b.name ? -1 : 1)).map((vm) => [`vm_${vm.name}`, vm.vmId]),
-      ),
+      rerunOn: {
+        ...Object.fromEntries([...servers].sort((a, b) => (a.name < b.name ? -1 : 1)).map((vm) => [`vm_${vm.name}`, vm.vmId])),
+        // A rotated token (docs/secrets.md) reruns the site playbook, which writes it on every
+        // server and restarts them one at a time. The hash, never the token, is in the trigger.
+        join_token_sha256: token.sha256,
+      },
       // Absolute, as the kubeconfig role expects; Terraform evaluates abspath() at apply time, so
       // cdktf.out holds no machine-specific path.
       extraVars: { k3s_kubeconfig_dest: `\${abspath(path.root)}/${STACK_TO_ROOT}/${KUBECONFIG_FILE}` },

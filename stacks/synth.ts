@@ -8,6 +8,7 @@ import { join, relative, resolve } from "node:path";
 import { App } from "cdktf";
 import { formatProblems, loadLabFile } from "../config/load";
 import type { LabConfig } from "../config/schema";
+import { AllowDestroyError, type AllowDestroy } from "../constructs/data-guard";
 import { buildLab } from "./lab";
 
 export interface SynthInvocation {
@@ -19,8 +20,10 @@ export interface SynthInvocation {
   readonly underCdktfCli: boolean;
   /** Print the stack trace of an unexpected error (HOMELAB_DEBUG=1). */
   readonly debug?: boolean;
-  /** What builds the stacks into the app. @default buildLab */
-  readonly build?: (app: App, lab: LabConfig) => void;
+  /** Destroy guards to lift (HOMELAB_ALLOW_DESTROY; see docs/teardown.md). @default none */
+  readonly allowDestroy?: AllowDestroy;
+  /** What builds the stacks into the app; returns the names of the guards it lifted. @default buildLab */
+  readonly build?: (app: App, lab: LabConfig) => readonly string[] | void;
 }
 
 export interface SynthOutcome {
@@ -50,11 +53,19 @@ export function summarizeStacks(outdir: string): StackSummary[] {
   });
 }
 
-/** Builds the three stacks of a validated lab and writes them into `outdir`. */
-export function synthesizeLab(lab: LabConfig, outdir: string, build: (app: App, lab: LabConfig) => void = buildLab): void {
+/**
+ * Builds the three stacks of a validated lab and writes them into `outdir`; returns the names of
+ * the destroy guards lifted.
+ */
+export function synthesizeLab(
+  lab: LabConfig,
+  outdir: string,
+  build: (app: App, lab: LabConfig) => readonly string[] | void = (app, l) => buildLab(app, l).destroyAllowed,
+): readonly string[] {
   const app = new App({ outdir });
-  build(app, lab);
+  const lifted = build(app, lab) ?? [];
   app.synth();
+  return lifted;
 }
 
 function summary(configFile: string, outdir: string, stacks: readonly StackSummary[], warnings: number): string {
@@ -83,11 +94,17 @@ export function runSynth(invocation: SynthInvocation): SynthOutcome {
       stderr: `homelab: ${configFile} is not valid, nothing was synthesized:\n${formatProblems(result.problems)}\n`,
     };
   }
-  const warnings = result.warnings.length ? formatProblems(result.warnings) + "\n" : "";
+  let warnings = result.warnings.length ? formatProblems(result.warnings) + "\n" : "";
+  const allowDestroy = invocation.allowDestroy ?? [];
+  const build = invocation.build ?? ((app: App, lab: LabConfig) => buildLab(app, lab, { allowDestroy }).destroyAllowed);
   try {
-    synthesizeLab(result.lab, outdir, invocation.build);
+    const lifted = synthesizeLab(result.lab, outdir, build);
+    if (lifted.length) {
+      warnings += `homelab: HOMELAB_ALLOW_DESTROY lifts the destroy guard of ${lifted.join(", ")}: this run may destroy them\n`;
+    }
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
+    if (error instanceof AllowDestroyError) return { exitCode: 1, stdout: "", stderr: `${warnings}homelab: ${error.message}\n` };
     return {
       exitCode: 1,
       stdout: "",

@@ -40,11 +40,24 @@ test("the playbook run waits for the inventory file", () => {
   expect(json.resource.local_file[fileKey].content).toBe(renderInventory(loadLab()));
 });
 
-test("triggers are SHA-256 hashes: inventory, Ansible tree, pinned versions", () => {
-  const t = run().triggers;
-  expect(Object.keys(t).sort()).toEqual(["ansible_tree_sha256", "inventory_sha256", "versions_sha256"]);
-  for (const v of Object.values(t)) expect(v).toMatch(/^[0-9a-f]{64}$/);
-  expect(t.ansible_tree_sha256).toBe(FIXED_TREE);
+test("triggers are SHA-256 hashes: inventory, Ansible tree, pinned versions, join token (hashed by Terraform)", () => {
+  const { join_token_sha256: token, ...hashes } = run().triggers;
+  expect(Object.keys(hashes).sort()).toEqual(["ansible_tree_sha256", "inventory_sha256", "versions_sha256"]);
+  for (const v of Object.values(hashes)) expect(v).toMatch(/^[0-9a-f]{64}$/);
+  expect(hashes.ansible_tree_sha256).toBe(FIXED_TREE);
+  const [pwKey] = Object.keys(json.resource.random_password);
+  expect(token).toBe(`\${nonsensitive(sha256(random_password.${pwKey}.result))}`);
+});
+
+test("a rotated join token reruns site.yml (which writes it on every server), not upgrade.yml; no trigger is the token", () => {
+  const runs = Object.entries(json.resource.null_resource as Record<string, any>);
+  const [, site] = runs.find(([id]) => id.startsWith("site_"))!;
+  const [, upgrade] = runs.find(([id]) => id.startsWith("upgrade_"))!;
+  expect(site.triggers).toHaveProperty("join_token_sha256");
+  expect(upgrade.triggers).not.toHaveProperty("join_token_sha256");
+  for (const [, r] of runs) {
+    for (const value of Object.values(r.triggers)) expect(value).not.toMatch(/^\$\{random_password\.[^}]+\.result\}$/);
+  }
 });
 
 test("by default the tree hash is computed from the project's ansible/ directory", () => {

@@ -1,5 +1,7 @@
 import { Construct } from "constructs";
+import { Fn } from "cdktf";
 import { Password } from "@cdktf/provider-random/lib/password";
+import { DataGuard } from "../data-guard";
 
 export interface JoinTokenProps {
   /** @default 48 */
@@ -15,6 +17,11 @@ export interface JoinTokenProps {
  */
 export class JoinToken extends Construct {
   public readonly password: Password;
+  /**
+   * `prevent_destroy`: destroying the k3s stack while the servers run, then deploying it again,
+   * would generate a new token that the servers' bootstrap data does not open.
+   */
+  public readonly guard: DataGuard;
 
   constructor(scope: Construct, id: string, props: JoinTokenProps = {}) {
     super(scope, id);
@@ -30,10 +37,19 @@ export class JoinToken extends Construct {
       numeric: true,
       lifecycle: { ignoreChanges: "all" },
     });
+    this.guard = new DataGuard(this, "guard", { resource: this.password, name: "join-token", holds: "the key to the cluster's bootstrap data" });
   }
 
   /** A Terraform reference to the token (sensitive); never a literal. */
   public get value(): string {
     return this.password.result;
+  }
+
+  /**
+   * The token's SHA-256 as a Terraform expression, marked not sensitive (a hash of 48 random
+   * letters and digits reveals nothing): a rerun trigger that changes when the token is rotated.
+   */
+  public get sha256(): string {
+    return Fn.nonsensitive(Fn.sha256(this.password.result));
   }
 }

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import type { Resources } from "../../config/apps";
+import { DataGuard } from "../data-guard";
 import { ExposedApp } from "./exposed-app";
 import { HelmApp, localChart, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
@@ -84,6 +85,11 @@ export class Longhorn extends Construct {
   public readonly release: HelmApp;
   public readonly jobs: HelmApp;
   public readonly storageClassName = LONGHORN_STORAGE_CLASS;
+  /**
+   * `prevent_destroy` on the release: uninstalling Longhorn deletes every volume it holds (its
+   * own `deleting-confirmation-flag` only makes the uninstall hang at its hook until set).
+   */
+  public readonly guard: DataGuard;
   /** The UI's Service (no login of its own: expose it only behind authentication). */
   public readonly uiServiceName = "longhorn-frontend";
   public readonly uiServicePort = 80;
@@ -144,6 +150,12 @@ export class Longhorn extends Construct {
         longhornManager: { resources: kubernetesResources(props.resources) },
       },
       dependsOn: props.dependsOn,
+    });
+
+    this.guard = new DataGuard(this, "guard", {
+      resource: this.release.release,
+      name: "longhorn",
+      holds: "every Longhorn volume of the cluster",
     });
 
     const jobs: LonghornRecurringJob[] = [

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Fn, Op, TerraformVariable } from "cdktf";
 import { PersistentVolumeClaimV1 } from "@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { DataGuard } from "../data-guard";
 import { ExposedApp } from "./exposed-app";
 import type { WebAppProps } from "./web-app";
 import { HelmApp, type ChartRef } from "./helm-app";
@@ -42,6 +43,8 @@ export interface VaultwardenProps extends WebAppProps {
 export class Vaultwarden extends Construct {
   public readonly app: HelmApp;
   public readonly data: PersistentVolumeClaimV1;
+  /** `prevent_destroy` on the claim: deleting it deletes the Longhorn volume (reclaim policy Delete). */
+  public readonly dataGuard: DataGuard;
   public readonly adminToken: TerraformVariable;
   /** The Secret the chart reads ADMIN_TOKEN from (empty value: admin page off). */
   public readonly adminTokenSecret: SecretV1;
@@ -91,6 +94,8 @@ export class Vaultwarden extends Construct {
       waitUntilBound: false,
       ...(props.dependsOn?.length ? { dependsOn: props.dependsOn } : {}),
     });
+
+    this.dataGuard = new DataGuard(this, "data-guard", { resource: this.data, name: "vaultwarden-data", holds: "the Vaultwarden database and attachments" });
 
     this.app = new HelmApp(this, "chart", {
       chart: props.chart ?? VAULTWARDEN_CHART,

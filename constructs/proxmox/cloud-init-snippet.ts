@@ -1,7 +1,9 @@
 import { Construct } from "constructs";
+import type { Precondition } from "cdktf";
 import { stringify } from "yaml";
 import { VirtualEnvironmentFile } from "../../.gen/providers/proxmox/virtual-environment-file";
 import { DNS_LABEL, LINUX_USER, SSH_PUBLIC_KEY } from "../../config/formats";
+import { resourceAddress } from "../resource-address";
 
 /** Packages every K3s node needs before Ansible runs (phase 3) and Longhorn starts (phase 4). */
 export const BASE_PACKAGES = [
@@ -131,6 +133,19 @@ export class CloudInitSnippet extends Construct {
       sourceRaw: { data: escapeTerraformTemplate(this.userData), fileName: `${props.hostname}-user-data.yaml` },
     });
     this.fileId = this.file.id;
+  }
+
+  /**
+   * A precondition for the VM that boots from this snippet: its plan fails with `errorMessage`
+   * while the uploaded user data contains `text`. Terraform evaluates it when planning (the data
+   * is part of the configuration), so nothing is created first.
+   */
+  public mustNotContain(text: string, errorMessage: string): Precondition {
+    if (!/^[\x20-\x7e]+$/.test(text)) {
+      throw new Error(`CloudInitSnippet ${this.node.id}: mustNotContain text "${text}" must be printable ASCII`);
+    }
+    const data = resourceAddress(this.file, "source_raw[0].data");
+    return { condition: `\${!strcontains(${data}, ${escapeTerraformTemplate(JSON.stringify(text))})}`, errorMessage };
   }
 }
 

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
-import { DataResource, Token } from "cdktf";
+import { DataResource, Token, type Precondition } from "cdktf";
 import { VirtualEnvironmentVm } from "../../.gen/providers/proxmox/virtual-environment-vm";
+import { DataGuard } from "../data-guard";
 import { resourceAddress } from "../resource-address";
 import { cidrContains, ipToInt, isIpv4, parseCidr } from "../../config/ipv4";
 import type { CloudImage } from "./cloud-image";
@@ -57,6 +58,12 @@ export interface K3sServerVmProps {
   readonly agentTimeout?: string;
   /** @default K3S_SERVER_TAGS */
   readonly tags?: readonly string[];
+  /**
+   * Conditions a plan checks before creating or changing the VM (e.g.
+   * `CloudInitSnippet.mustNotContain`): a false one fails the plan with its message.
+   * @default none
+   */
+  readonly preconditions?: readonly Precondition[];
 }
 
 /** Explicit null: "provider default" for a key of an object-typed attribute, which must be present. */
@@ -92,6 +99,11 @@ const NULL_NUMBER = Token.asNumber(Token.nullValue());
  */
 export class K3sServerVm extends Construct {
   public readonly vm: VirtualEnvironmentVm;
+  /**
+   * `prevent_destroy` on the VM: it holds an etcd member (OS disk) and Longhorn replicas (data
+   * disk), so no plan destroys or replaces it unless the run lifts the guard by the VM's name.
+   */
+  public readonly guard: DataGuard;
   /** A `terraform_data` whose id is new each time the VM is created (see below). */
   public readonly generation: DataResource;
   public readonly name: string;
@@ -205,7 +217,13 @@ export class K3sServerVm extends Construct {
           // mac_addresses are computed (agent-/Proxmox-reported) and never make a plan diff;
           // node_name must stay managed, the config decides where a server lives.
         ],
+        ...(props.preconditions?.length ? { precondition: [...props.preconditions] } : {}),
       },
+    });
+    this.guard = new DataGuard(this, "guard", {
+      resource: this.vm,
+      name: props.name,
+      holds: "an etcd member (OS disk) and its Longhorn replicas (data disk)",
     });
 
     // bpg gives a VM the id of its VM number, so a re-created VM keeps the same `id`. This value

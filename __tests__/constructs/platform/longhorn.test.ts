@@ -20,6 +20,13 @@ function synth(props: LonghornProps = PROPS) {
 }
 
 describe("Longhorn", () => {
+  test("guards its release against destruction (uninstalling deletes every volume), under the name longhorn", () => {
+    const { json, longhorn } = synth();
+    expect(helmRelease(json, "longhorn").lifecycle).toEqual({ prevent_destroy: true });
+    expect(helmRelease(json, "longhorn-recurring-jobs").lifecycle).toBeUndefined();
+    expect(longhorn.guard).toMatchObject({ name: "longhorn", guarded: true });
+  });
+
   test("installs the pinned chart as the default StorageClass with the configured replica count", () => {
     const { json, longhorn } = synth();
     expect(helmRelease(json, "longhorn")).toMatchObject({

@@ -25,6 +25,13 @@ describe("Vaultwarden", () => {
   const [, release] = only(json, "helm_release");
   const values = parse(release.values[0]);
 
+  test("guards its data claim against destruction as vaultwarden-data (deleting it deletes the Longhorn volume)", () => {
+    const [, claim] = only(json, "kubernetes_persistent_volume_claim_v1");
+    expect(claim.lifecycle).toEqual({ prevent_destroy: true });
+    expect(vaultwarden.dataGuard).toMatchObject({ name: "vaultwarden-data", guarded: true });
+    expect(release.lifecycle).toBeUndefined();
+  });
+
   test("pins guerzon/vaultwarden 0.43.1", () => {
     expect(release).toMatchObject({ chart: "vaultwarden", repository: "https://guerzon.github.io/vaultwarden", version: "0.43.1" });
   });

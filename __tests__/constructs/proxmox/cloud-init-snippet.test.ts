@@ -95,6 +95,18 @@ describe("CloudInitSnippet", () => {
     expect(data).toContain("test@example $${oops} %%{x}");
   });
 
+  it("mustNotContain checks the uploaded data, with the text quoted and escaped for Terraform", () => {
+    const snippet = new CloudInitSnippet(testStack(), "s", { ...USER_DATA, proxmoxNode: "pve-01" });
+    const { condition, errorMessage } = snippet.mustNotContain('say "${x}"', "fix it");
+    expect(condition).toMatch(/^\$\{!strcontains\(proxmox_virtual_environment_file\.s_user-data_[0-9A-F]+\.source_raw\[0\]\.data, "say \\"\$\$\{x\}\\""\)\}$/);
+    expect(errorMessage).toBe("fix it");
+  });
+
+  it("fails when mustNotContain is given text that is not printable ASCII", () => {
+    const snippet = new CloudInitSnippet(testStack(), "s", { ...USER_DATA, proxmoxNode: "pve-01" });
+    expect(() => snippet.mustNotContain("a\nb", "x")).toThrow('CloudInitSnippet s: mustNotContain text "a\nb" must be printable ASCII');
+  });
+
   it("fails when the datastore is empty", () => {
     expect(() => new CloudInitSnippet(testStack(), "s", { ...USER_DATA, datastoreId: "", proxmoxNode: "pve-01" })).toThrow(
       "CloudInitSnippet s: datastoreId is empty; name a directory storage with the snippets content type, e.g. local",

@@ -116,8 +116,36 @@ describe("K3sServerVm", () => {
     expect(synthVm().vm.serial_device).toEqual([{ device: "socket" }]);
   });
 
-  it("ignores only the first-boot inputs that must not replace or re-initialize a running server", () => {
-    expect(synthVm().vm.lifecycle).toEqual({ ignore_changes: ["disk[0].file_id", "initialization[0].user_data_file_id"] });
+  it("ignores only the first-boot inputs that must not replace or re-initialize a running server, and refuses destruction", () => {
+    expect(synthVm().vm.lifecycle).toEqual({
+      ignore_changes: ["disk[0].file_id", "initialization[0].user_data_file_id"],
+      prevent_destroy: true,
+    });
+  });
+
+  it("is guarded by its name (an etcd member and Longhorn replicas); lifting the guard keeps the rest of the lifecycle", () => {
+    const stack = testStack();
+    const construct = new K3sServerVm(stack, "k3s-master-1", vmProps(stack));
+    expect(construct.guard).toMatchObject({ name: "k3s-master-1", guarded: true });
+    construct.guard.allowDestroy();
+    expect(only(synthJson(stack), "proxmox_virtual_environment_vm").lifecycle).toEqual({
+      ignore_changes: ["disk[0].file_id", "initialization[0].user_data_file_id"],
+    });
+  });
+
+  it("carries the preconditions it is given, such as its snippet's mustNotContain", () => {
+    const stack = testStack();
+    const props = vmProps(stack);
+    new K3sServerVm(stack, "k3s-master-1", { ...props, preconditions: [props.userData.mustNotContain("test@example", "no test keys")] });
+    const json = synthJson(stack);
+    const snippet = Object.keys(json.resource.proxmox_virtual_environment_file)[0];
+    expect(only(json, "proxmox_virtual_environment_vm").lifecycle.precondition).toEqual([
+      {
+        condition: `\${!strcontains(proxmox_virtual_environment_file.${snippet}.source_raw[0].data, "test@example")}`,
+        error_message: "no test keys",
+      },
+    ]);
+    expect(validateAgainstSchema(json, loadProxmoxSchema())).toEqual([]);
   });
 
   it("exposes its name, id, node and address from the config", () => {

@@ -1,0 +1,201 @@
+/**
+ * Every shell command written in README.md and docs/ works as written. Each one that can run
+ * offline runs once, in reading order, in a scratch copy of the working tree (tracked and new
+ * files, node_modules linked), from the repository root or the directory the doc `cd`s into:
+ * npm scripts, and every `ansible-playbook` line with `--syntax-check` added. Every other command
+ * matches one entry of NOT_RUN, which says why it cannot run here; a command that is neither
+ * fails this test, so a new documented command is either run or listed.
+ *
+ * How a line is read: `\` continuations join, `#` comments and `console` output are skipped, a
+ * `$ ` prompt is dropped; `A=1 cmd` is classified as `cmd` and run as written; `a && b` runs as
+ * written when every part runs here, otherwise its runnable parts run alone; `cd dir` and
+ * `export NAME=value` lines apply to the commands after them in their block. The copy holds the
+ * working tree as it is (uncommitted edits included, git-ignored files such as the inventory
+ * left out, as in a fresh clone).
+ *
+ * ansible-playbook comes from Debian's ansible (.ci/run installs it). Without it the Ansible
+ * commands are skipped and named, unless HOMELAB_REQUIRE_ANSIBLE=1 (set by .ci/run) makes that a
+ * failure.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { documentedCommands, segments, stripComment, type DocCommand } from "./doc-commands";
+
+const ROOT = join(__dirname, "..", "..");
+
+/** Commands that run here, by what they are. */
+const RUNS: readonly { readonly kind: "npm" | "ansible" | "cd" | "export"; readonly pattern: RegExp }[] = [
+  { kind: "npm", pattern: /^npm run (-s )?(synth|inventory|doctor|diagram|schema|docs:constructs|render)( |$)/ },
+  { kind: "ansible", pattern: /^ansible-playbook / },
+  // `cd dir` and `export NAME=value` (no command substitution) apply to the rest of their block.
+  { kind: "cd", pattern: /^cd [\w./-]+$/ },
+  { kind: "export", pattern: /^export [A-Za-z_][A-Za-z0-9_]*=(?!.*\$\()/ },
+];
+
+/** Documented commands that do not run here, and why. Each entry must match a documented command. */
+const NOT_RUN: readonly { readonly pattern: RegExp; readonly reason: string }[] = [
+  { pattern: /^npm ci( |$)/, reason: "installs node_modules from the npm registry; the scratch copy links the working tree's" },
+  { pattern: /^npm test( |$)/, reason: "the suite this test belongs to" },
+  { pattern: /^npm run typecheck( |$)/, reason: ".ci/run runs it after npm test (tsc over the project takes longer than this suite's budget)" },
+  { pattern: /^npm run ansible:(check|converge)( |$)/, reason: ".ci/run runs it (ansible-lint; the converge needs root and debootstraps a Debian rootfs)" },
+  { pattern: /^npm run bench( |$)/, reason: "a benchmark of several minutes that prints figures; never part of the tests" },
+  { pattern: /^npm run (chart-keys|crd-schemas)( |$)/, reason: "reads a folder of pinned chart sources (or their rendered CRDs) that the repository does not hold" },
+  { pattern: /^(npx )?cdktf (deploy|destroy|output)( |$)/, reason: "needs the lab: Proxmox, the cluster and the stacks' state" },
+  {
+    pattern: /^terraform -chdir=cdktf\.out\/stacks\/\w+ (init|output|state|apply|taint|show)( |$)/,
+    reason: "needs a deployed stack's state (init needs the Terraform registry for the providers)",
+  },
+  { pattern: /^export [A-Za-z_][A-Za-z0-9_]*="\$\(terraform /, reason: "reads a secret from a deployed stack's state" },
+  { pattern: /^kubectl /, reason: "needs the cluster" },
+  { pattern: /^ssh /, reason: "logs in to a machine of the lab" },
+  { pattern: /^ssh-keygen -R /, reason: "edits ~/.ssh/known_hosts for a machine of the lab" },
+  { pattern: /^sudo /, reason: "runs on a K3s server, in the session its runbook opened" },
+  { pattern: /^docker run /, reason: "pulls an image from Docker Hub" },
+  { pattern: /^rm -rf /, reason: "deletes the deploy machine's lab files after a teardown: nothing to check offline" },
+];
+
+type Classified =
+  | { readonly kind: "npm" | "ansible" | "cd" | "export" }
+  | { readonly kind: "not-run"; readonly reason: string; readonly entry: number }
+  | { readonly kind: "unknown" };
+
+function classify(segment: string): Classified {
+  const run = RUNS.find((r) => r.pattern.test(segment));
+  if (run) return { kind: run.kind };
+  const entry = NOT_RUN.findIndex((n) => n.pattern.test(segment));
+  if (entry >= 0) return { kind: "not-run", reason: NOT_RUN[entry].reason, entry };
+  return { kind: "unknown" };
+}
+
+interface Run {
+  /** The bash script: the block's earlier `cd`/`export` lines, then the command. */
+  readonly script: string;
+  readonly command: string;
+  readonly where: string[];
+  readonly needsAnsible: boolean;
+}
+
+/** Adds --syntax-check to every ansible-playbook invocation (right after the program name). */
+function syntaxCheck(command: string): string {
+  return command.replace(/(^|[\s(;&|])ansible-playbook(?=\s)/g, "$1ansible-playbook --syntax-check");
+}
+
+function plan(commands: readonly DocCommand[]) {
+  const runs = new Map<string, Run>();
+  const notRun: { where: string; command: string; reason: string }[] = [];
+  const unknown: string[] = [];
+  const used = new Set<number>();
+  const preamble = new Map<string, string[]>();
+  const add = (command: string, where: string, context: readonly string[]) => {
+    const script = [...context, syntaxCheck(command)].join("\n");
+    // The same command twice (its comment aside) runs once.
+    const key = [...context, command].map((line) => stripComment(line.replace(/\\\n\s*/g, " ")).replace(/\s+/g, " ")).join("\n");
+    const found = runs.get(key);
+    if (found) found.where.push(where);
+    else runs.set(key, { script, command, where: [where], needsAnsible: /ansible-playbook/.test(command) });
+  };
+  for (const c of commands) {
+    const where = `${c.file}:${c.line}`;
+    const blockKey = `${c.file}#${c.block}`;
+    const context = preamble.get(blockKey) ?? [];
+    const parts = segments(c.text).map((s) => ({ segment: s, as: classify(s) }));
+    for (const p of parts) {
+      if (p.as.kind === "unknown") unknown.push(`${where}: ${p.segment}`);
+      if (p.as.kind === "not-run") {
+        used.add(p.as.entry);
+        notRun.push({ where, command: p.segment, reason: p.as.reason });
+      }
+    }
+    if (parts.every((p) => p.as.kind !== "not-run" && p.as.kind !== "unknown")) {
+      if (parts.length === 1 && (parts[0].as.kind === "cd" || parts[0].as.kind === "export")) {
+        preamble.set(blockKey, [...context, c.text]);
+      } else add(c.text, where, context);
+    } else {
+      // `npm ci && npm run synth`: the parts that can run, run alone.
+      for (const p of parts) if (p.as.kind === "npm" || p.as.kind === "ansible") add(p.segment, `${where} (part)`, context);
+    }
+  }
+  const unused = NOT_RUN.filter((_, i) => !used.has(i)).map((n) => n.pattern.source);
+  return { runs: [...runs.values()], notRun, unknown, unused };
+}
+
+const documented = documentedCommands(ROOT);
+const { runs, notRun, unknown, unused } = plan(documented.commands);
+const hasAnsible = spawnSync("ansible-playbook", ["--version"], { stdio: "ignore" }).status === 0;
+const requireAnsible = process.env.HOMELAB_REQUIRE_ANSIBLE === "1";
+
+describe("the documented commands", () => {
+  test("are found in README.md and docs/ (the extraction itself works)", () => {
+    expect(documented.commands.length).toBeGreaterThan(40);
+    expect(runs.some((r) => r.command.startsWith("ansible-playbook -i ansible/inventory/hosts.yaml ansible/playbooks/pve-cluster.yml"))).toBe(true);
+    expect(notRun.some((n) => n.command.startsWith("npx cdktf deploy infra k3s platform"))).toBe(true);
+  });
+
+  test("are each either run here or listed in NOT_RUN with a reason", () => {
+    expect(unknown).toEqual([]);
+  });
+
+  test("NOT_RUN has no entry that matches no documented command", () => {
+    expect(unused).toEqual([]);
+  });
+
+  test("sit in labelled blocks (```sh): an unlabelled block of commands would go unchecked", () => {
+    // A transcript (`$ npm run synth` then its output) belongs in a ```console block.
+    const commandLike = documented.unlabelled.filter((u) =>
+      segments(u.firstLine.replace(/^\$ /, "")).some((s) => classify(s).kind !== "unknown"),
+    );
+    expect(commandLike.map((u) => `${u.file}:${u.line}: ${u.firstLine}`)).toEqual([]);
+  });
+
+  test("ansible-playbook is here, or the commands that need it are named", () => {
+    const skipped = runs.filter((r) => r.needsAnsible).map((r) => `${r.where[0]}: ${r.command}`);
+    if (!hasAnsible && requireAnsible) {
+      throw new Error(`ansible-playbook is not installed and HOMELAB_REQUIRE_ANSIBLE=1: cannot run\n${skipped.join("\n")}`);
+    }
+    if (!hasAnsible) {
+      console.warn(`ansible-playbook is not installed (apt-get install ansible; .ci/run does): not run:\n${skipped.join("\n")}`);
+    }
+    expect(skipped.length).toBeGreaterThan(0);
+  });
+});
+
+describe("each runnable documented command, in a scratch copy of the working tree", () => {
+  let clone: string;
+  beforeAll(() => {
+    clone = mkdtempSync(join(tmpdir(), "homelab-doc-commands-"));
+    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
+      .split("\0")
+      .filter((f) => f !== "" && existsSync(join(ROOT, f)));
+    for (const file of files) {
+      mkdirSync(dirname(join(clone, file)), { recursive: true });
+      copyFileSync(join(ROOT, file), join(clone, file));
+    }
+    symlinkSync(join(ROOT, "node_modules"), join(clone, "node_modules"), "dir");
+  });
+  afterAll(() => rmSync(clone, { recursive: true, force: true }));
+
+  // What the user's shell would not have: this test's own settings.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(HOMELAB_|CDKTF_|TF_VAR_|K3S_TOKEN$|ANSIBLE_)/.test(name)),
+  );
+
+  for (const run of runs) {
+    const name = `${run.where.join(", ")}: ${stripComment(run.command)}`;
+    const skip = run.needsAnsible && !hasAnsible;
+    (skip ? test.skip : test)(name, () => {
+      const result = spawnSync("bash", ["-c", `set -eo pipefail\n${run.script}`], {
+        cwd: clone,
+        env: { ...env, NO_COLOR: "1", ANSIBLE_NOCOLOR: "1", ANSIBLE_FORCE_COLOR: "0" },
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      if (result.status !== 0) {
+        throw new Error(
+          `exit ${result.status} from (in ${clone}):\n${run.script}\n--- stdout\n${result.stdout.slice(-3000)}\n--- stderr\n${result.stderr.slice(-3000)}`,
+        );
+      }
+    }, 150_000);
+  }
+});
