@@ -163,10 +163,10 @@ function writeAnswers(invocation: PveAnswersInvocation, out: string[], err: stri
     out.push(
       "",
       `One ISO for every node (the Pi serves each node's answer by MAC at ${service.baseUrl}):`,
-      `  ANSIBLE_CONFIG=ansible/ansible.cfg ansible-playbook -i ansible/inventory/hosts.yaml ansible/playbooks/rpi.yml -e pve_answer_service=true`,
+      `  ansible-playbook -i ansible/inventory/hosts.yaml ansible/playbooks/rpi.yml -e pve_answer_service=true`,
       `  ${prepareIsoHttpCommand(service, { iso, dir })}`,
       `  Answer service certificate SHA-256 fingerprint: ${service.fingerprint}`,
     );
   }
-  out.push("", "Then, once every node is installed: ANSIBLE_CONFIG=ansible/ansible.cfg ansible-playbook -i ansible/inventory/hosts.yaml ansible/playbooks/pve-cluster.yml");
+  out.push("", "Then, once every node is installed: ansible-playbook -i ansible/inventory/hosts.yaml ansible/playbooks/pve-cluster.yml");
 }
