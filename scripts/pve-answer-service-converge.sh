@@ -30,6 +30,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'echo "FAILED: pve-answer-service-converge, line $LINENO: $BASH_COMMAND" >&2' ERR
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "pve-answer-service-converge: must run as root (debootstrap, systemd-nspawn)" >&2
@@ -77,10 +78,17 @@ echo "== boot the Pi stand-in (systemd-nspawn, private network)"
 systemd-nspawn --quiet --register=no --keep-unit --console=pipe --private-network -D "$WORK/pi" -M homelab-pi -b \
   >"$WORK/boot.log" 2>&1 </dev/null &
 NSPAWN_PID=$!
-# The container's PID 1 is the systemd among the descendants of systemd-nspawn.
+# The container's PID 1 is the systemd that systemd-nspawn starts as its child (read from /proc:
+# no procps needed).
+children_of() {
+  local stat
+  for stat in /proc/[0-9]*/stat; do
+    awk -v parent="$1" '$4 == parent { print $1 }' "$stat" 2>/dev/null || true
+  done
+}
 leader=""
 for _ in $(seq 100); do
-  for pid in $(pgrep -P "$NSPAWN_PID" 2>/dev/null) $(pgrep -P "$(pgrep -P "$NSPAWN_PID" | head -n1)" 2>/dev/null || true); do
+  for pid in $(children_of "$NSPAWN_PID"); do
     if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "systemd" ]; then leader=$pid; break; fi
   done
   [ -n "$leader" ] && break
@@ -124,8 +132,13 @@ fi
 echo "== the running service"
 fingerprint=$(openssl x509 -in "$WORK/answers/tls/answer-service.crt" -noout -fingerprint -sha256 | cut -d= -f2)
 # The host's openssl and curl, inside the container's network namespace (the Pi's address is there).
-served=$(nsenter --target "$leader" --net sh -c "echo | openssl s_client -connect $PI_ADDRESS:8443 2>/dev/null" |
-  openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)
+served=""
+for _ in 1 2 3 4 5; do
+  served=$(nsenter --target "$leader" --net sh -c "echo | openssl s_client -connect $PI_ADDRESS:8443 2>/dev/null" |
+    openssl x509 -noout -fingerprint -sha256 2>/dev/null | cut -d= -f2 || true)
+  [ -n "$served" ] && break
+  sleep 1
+done
 [ "$served" = "$fingerprint" ] || { echo "FAILED: served certificate $served, expected $fingerprint" >&2; exit 1; }
 echo "   TLS: the certificate of .pve-answers/tls ($fingerprint)"
 mac=$(sed -n 's/.*"mac": "\(.*\)".*/\1/p' "$WORK/answers/http/service.json" | sed -n 2p)
