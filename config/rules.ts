@@ -580,6 +580,149 @@ export const sshKeysAreYours: Rule = (lab) =>
       : [],
   );
 
+// --- Unattended Proxmox VE installation (issue 14) ---------------------------------------------
+
+/** Nodes that carry install facts, with their index in proxmox.nodes. */
+function installNodes(lab: LabConfig) {
+  return lab.proxmox.nodes.flatMap((node, i) => (node.install ? [{ node, install: node.install, i }] : []));
+}
+
+/**
+ * Each node's install MAC is a real NIC's (unicast, not all zeros) and belongs to one node only:
+ * it chooses the NIC and identifies the machine to the Pi's answer service.
+ */
+export const installMacsAreUnique: Rule = (lab) => {
+  const problems: Problem[] = [];
+  const seen = new Map<string, number>();
+  for (const { node, install, i } of installNodes(lab)) {
+    const path = `proxmox.nodes[${i}].install.mac`;
+    const mac = install.mac.toLowerCase();
+    const firstOctet = parseInt(mac.slice(0, 2), 16);
+    if (/^(00:){5}00$/.test(mac) || (firstOctet & 1) === 1) {
+      problems.push(
+        error(
+          path,
+          `${install.mac} (${node.name}) is ${(firstOctet & 1) === 1 ? "a multicast" : "the all-zero"} address, never a NIC's: ` +
+            "copy the address after link/ether from `ip link` on that machine",
+        ),
+      );
+    }
+    const first = seen.get(mac);
+    if (first === undefined) seen.set(mac, i);
+    else {
+      problems.push(
+        error(
+          `proxmox.nodes[${first}].install.mac, ${path}`,
+          `${install.mac} is the install MAC of both ${lab.proxmox.nodes[first].name} and ${node.name}: ` +
+            "each node has its own NIC; copy each machine's own address from `ip link`",
+        ),
+      );
+    }
+  }
+  return problems;
+};
+
+/** The install disk is chosen one way: by serial and/or model (a udev filter), or by device name. */
+export const installDiskIsSet: Rule = (lab) =>
+  installNodes(lab).flatMap(({ node, install, i }) => {
+    const { serial, model, device } = install.disk;
+    const path = `proxmox.nodes[${i}].install.disk`;
+    if (!serial && !model && !device) {
+      return [
+        error(
+          path,
+          `no install disk for ${node.name}: the installer would not know which disk to wipe; set serial ` +
+            "(from `lsblk -d -o NAME,MODEL,SERIAL` on that machine), or model, or device",
+        ),
+      ];
+    }
+    if (device && (serial || model)) {
+      return [
+        error(
+          path,
+          `${node.name}'s disk is given both by device (${device}) and by ${serial ? "serial" : "model"}: the installer takes ` +
+            "a disk list or a filter, never both; keep serial (or model) and remove device",
+        ),
+      ];
+    }
+    return [];
+  });
+
+/**
+ * The installer names the node `<name>.<network.domain>` and refuses that FQDN if it is longer
+ * than 253 characters or has a purely numeric hostname (each part alone passes the schema).
+ */
+export const nodeFqdnsAreValid: Rule = (lab) =>
+  lab.proxmox.nodes.flatMap((node, i) => {
+    const fqdn = `${node.name}.${lab.network.domain}`;
+    const path = `proxmox.nodes[${i}].name`;
+    if (/^[0-9]+$/.test(node.name)) {
+      return [error(path, `${node.name} is purely numeric: the Proxmox installer refuses the FQDN ${fqdn}; use a name such as pve-${node.name}`)];
+    }
+    if (fqdn.length > 253) {
+      const shown = `${fqdn.slice(0, 24)}…${fqdn.slice(-12)}`;
+      return [error(`${path}, network.domain`, `the FQDN ${shown} is ${fqdn.length} characters, more than 253: shorten network.domain`)];
+    }
+    return []; // labels over 63 characters: the schema refuses them in both the name and the domain
+  });
+
+/** Once some nodes carry install facts, a node without them gets no answer file. */
+export const installFactsOnEveryNode: Rule = (lab) => {
+  if (installNodes(lab).length === 0) return [];
+  return lab.proxmox.nodes.flatMap((node, i) =>
+    node.install
+      ? []
+      : [
+          warning(
+            `proxmox.nodes[${i}].install`,
+            `${node.name} has no install facts, so \`npm run pve:answers\` writes no answer for it: add install.mac and ` +
+              "install.disk to install it unattended too, or install it by hand",
+          ),
+        ],
+  );
+};
+
+/** The storage names the installer creates for each root filesystem. */
+export const INSTALL_STORAGE: Readonly<Record<"ext4" | "xfs" | "zfs" | "btrfs", string>> = {
+  ext4: "local-lvm",
+  xfs: "local-lvm",
+  zfs: "local-zfs",
+  btrfs: "local-btrfs",
+};
+
+/** A node's SSD storage must be the one its install filesystem creates, when it names an installer default. */
+export const storageMatchesInstallFilesystem: Rule = (lab) => {
+  const defaults = new Set(Object.values(INSTALL_STORAGE));
+  return installNodes(lab).flatMap(({ node, install, i }) => {
+    const created = INSTALL_STORAGE[install.filesystem];
+    if (!defaults.has(node.ssdStorage) || node.ssdStorage === created) return [];
+    return [
+      error(
+        `proxmox.nodes[${i}].ssdStorage, proxmox.nodes[${i}].install.filesystem`,
+        `${node.ssdStorage} does not exist after a ${install.filesystem} install of ${node.name}, which creates ${created}: ` +
+          `set ssdStorage: ${created}, or a filesystem that creates ${node.ssdStorage}`,
+      ),
+    ];
+  });
+};
+/** The documentation range of MAC addresses (RFC 7042), used by the shipped homelab.yaml. */
+export const EXAMPLE_MAC_PREFIX = "00:00:5e:00:53:";
+
+/** The shipped example install facts match no machine: the installer would find no NIC to use. */
+export const installFactsAreYours: Rule = (lab) => {
+  const examples = installNodes(lab).filter(({ install }) => install.mac.toLowerCase().startsWith(EXAMPLE_MAC_PREFIX));
+  if (examples.length === 0) return [];
+  return [
+    warning(
+      examples.map(({ i }) => `proxmox.nodes[${i}].install.mac`).join(", "),
+      `${examples.map(({ install }) => install.mac).join(", ")} are example addresses (RFC 7042 documentation range) shipped ` +
+        `with homelab.yaml, no NIC has them: replace them, and the disk serials, with each node's own ` +
+        "(`ip link` and `lsblk -d -o NAME,SERIAL` on that machine) before `npm run pve:answers`",
+    ),
+  ];
+};
+// --- end of the unattended-installation block ----------------------------------------------------
+
 /** The top-level sections of the config; a rule runs only when the sections it reads are valid. */
 export const SECTIONS = ["network", "proxmox", "vm", "k3s", "raspberryPi", "loadBalancer", "platform", "terraformCloud"] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -611,6 +754,13 @@ export const RULE_NEEDS: ReadonlyMap<Rule, readonly Section[]> = new Map<Rule, r
   [alertsHaveADestination, ["platform"]],
   [metricsHaveDashboards, ["platform"]],
   [sshKeysAreYours, ["vm"]],
+  // Unattended installation (issue 14).
+  [installMacsAreUnique, ["proxmox"]],
+  [installDiskIsSet, ["proxmox"]],
+  [nodeFqdnsAreValid, ["proxmox", "network"]],
+  [installFactsOnEveryNode, ["proxmox"]],
+  [storageMatchesInstallFilesystem, ["proxmox"]],
+  [installFactsAreYours, ["proxmox"]],
 ]);
 
 /** Rules every synth and every doctor run apply, in the order problems are printed. */

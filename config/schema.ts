@@ -19,6 +19,7 @@ import {
   SSH_PUBLIC_KEY,
   timeZoneNames,
 } from "./formats";
+import { COUNTRY_CODES, KEYBOARD_CODES } from "../pve/locales";
 
 const hostname = () =>
   z
@@ -97,6 +98,79 @@ const networkSchema = z
   })
   .describe("The LAN behind the ISP box.");
 
+// --- Unattended Proxmox VE installation (issue 14): the facts the automated installer needs ---
+// Per node: the NIC that identifies the machine and carries the management address, the install
+// disk, the filesystem. Lab-wide: keyboard, country, mail, reboot mode, the Pi's answer port.
+// `npm run pve:answers` turns them into one answer.toml per node (pve/answers.ts).
+
+/** A MAC address as `ip link` prints it (link/ether). */
+const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
+
+const nodeInstallSchema = z
+  .strictObject({
+    mac: z
+      .string()
+      .regex(MAC, { message: "must be a MAC address such as a0:36:9f:0a:b3:82 (`ip link` shows it after link/ether)" })
+      .describe("MAC address of the NIC on the LAN. The installer picks that NIC for the management address; the Pi's answer service recognises the machine by it."),
+    disk: z
+      .strictObject({
+        serial: z
+          .string()
+          .regex(/^[A-Za-z0-9._:-]+$/, { message: "must be the disk's serial as `lsblk -d -o NAME,SERIAL` prints it, e.g. S4EWNX0R123456" })
+          .optional()
+          .describe("Serial number of the install disk (udev ID_SERIAL_SHORT, `lsblk -d -o NAME,SERIAL`). The most reliable choice."),
+        model: z
+          .string()
+          .regex(/^[A-Za-z0-9._ -]+$/, { message: "must be the disk's model as `lsblk -d -o NAME,MODEL` prints it, e.g. Samsung SSD 970 EVO Plus 500GB" })
+          .optional()
+          .describe("Model of the install disk (`lsblk -d -o NAME,MODEL`; spaces become udev's underscores). With `serial`, both must match."),
+        device: z
+          .string()
+          .regex(/^[a-z][a-z0-9]*$/, { message: "must be a kernel disk name without /dev/, e.g. nvme0n1 or sda" })
+          .optional()
+          .describe("Kernel name of the install disk (nvme0n1, sda). Names can change between boots: prefer `serial`. Not with serial or model."),
+      })
+      .describe("The disk Proxmox VE is installed on (it is wiped): set `serial`, or `model`, or `device`."),
+    filesystem: z
+      .enum(["ext4", "xfs", "zfs", "btrfs"])
+      .default("ext4")
+      .describe("Root filesystem. ext4 and xfs give the `local-lvm` storage, zfs `local-zfs`, btrfs `local-btrfs` (one disk: RAID0)."),
+  })
+  .describe("Facts for the unattended install (`npm run pve:answers`, docs/proxmox-install.md).");
+
+const proxmoxInstallSchema = z
+  .strictObject({
+    keyboard: z
+      .enum(KEYBOARD_CODES, { message: `must be a keyboard layout of the Proxmox installer: ${KEYBOARD_CODES.join(", ")}` })
+      .optional()
+      .describe("Console keyboard layout. Defaults to the installer's layout for `country`."),
+    country: z
+      .string()
+      .refine((code) => COUNTRY_CODES.includes(code), {
+        message: "must be a lowercase two-letter country code of the Proxmox installer, e.g. fr, de, us",
+      })
+      .optional()
+      .describe("Country (lowercase ISO 3166 code), used for the package mirror. Defaults to the country of vm.timezone."),
+    mailto: z
+      .string()
+      .min(3)
+      .default("root@localhost")
+      .describe("Where the node mails root's notifications (Proxmox asks for one at install)."),
+    rebootMode: z
+      .enum(["power-off", "reboot"])
+      .default("power-off")
+      .describe("What a node does once installed. power-off: pull the stick, then power it on (no reinstall loop if the stick boots first)."),
+    answerPort: z
+      .number()
+      .int()
+      .min(1024)
+      .max(65535)
+      .default(8443)
+      .describe("HTTPS port of the Pi's answer service (one stick for every node)."),
+  })
+  .describe("Lab-wide settings of the unattended Proxmox VE install. The root password is never here: its hash comes from PVE_ROOT_PASSWORD_HASH.");
+// --- end of the unattended-installation block ---
+
 const proxmoxNodeSchema = z.strictObject({
   name: hostname().meta({ examples: ["pve-01"] }).describe("Proxmox node name, exactly as `pvecm nodes` shows it."),
   address: ipv4().meta({ examples: ["192.168.1.11"] }).describe("Management address of the node."),
@@ -106,6 +180,8 @@ const proxmoxNodeSchema = z.strictObject({
   memoryGiB: z.number().positive().max(4096).meta({ examples: [16] }).describe("Installed RAM in GiB."),
   ssdStorage: storageId("local-lvm").default("local-lvm").describe("Proxmox storage on the SSD (VM OS disks)."),
   hddStorage: storageId("hdd").default("hdd").describe("Proxmox storage on the HDD (Longhorn data disks by default)."),
+
+  install: nodeInstallSchema.optional(),
 });
 
 const proxmoxSchema = z.strictObject({
@@ -132,6 +208,8 @@ const proxmoxSchema = z.strictObject({
     .default("local")
     .describe("Directory storage with the `iso` content type, where cloud images are downloaded."),
   sshUser: linuxUser("root").default("root").describe("SSH user the bpg provider uses to upload snippets."),
+
+  install: proxmoxInstallSchema.prefault({}),
 });
 
 /** Hex characters of each checksum algorithm Proxmox's download verifies. */
@@ -400,5 +478,6 @@ export const labSchema = z
 /** The validated lab, with defaults applied. Stacks and constructs receive this object. */
 export type LabConfig = z.output<typeof labSchema>;
 export type ProxmoxNodeConfig = LabConfig["proxmox"]["nodes"][number];
+export type NodeInstallConfig = NonNullable<ProxmoxNodeConfig["install"]>;
 export type K3sServerConfig = LabConfig["k3s"]["servers"][number];
 export type CloudImageConfig = LabConfig["vm"]["images"]["debian-13"];

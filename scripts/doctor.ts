@@ -9,6 +9,7 @@ const outcome = runDoctor({
   args: process.argv.slice(2),
   configFile: process.env.HOMELAB_CONFIG ?? "homelab.yaml",
   color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
+  env: process.env,
 });
 process.stdout.write(outcome.stdout);
 process.stderr.write(outcome.stderr);

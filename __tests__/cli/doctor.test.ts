@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { runDoctor } from "../../doctor/cli";
+import { TEST_HASH } from "../pve/support";
 import { FIXTURES, labWith } from "../helpers";
 
 const ROOT = join(__dirname, "..", "..");
@@ -20,7 +21,8 @@ const STACK_TRACE = /\bat .*\.(ts|js):\d+/;
 function spawnDoctor(configFile: string, ...args: string[]) {
   return spawnSync(TSX, ["scripts/doctor.ts", ...args], {
     cwd: ROOT,
-    env: { ...process.env, HOMELAB_CONFIG: configFile },
+    // A usable root password hash, so that the environment advice does not depend on the developer's shell.
+    env: { ...process.env, HOMELAB_CONFIG: configFile, PVE_ROOT_PASSWORD_HASH: TEST_HASH },
     encoding: "utf8",
   });
 }
@@ -48,7 +50,10 @@ describe("npm run doctor (spawned)", () => {
     expect(plan.urls).toContainEqual({ component: "grafana", url: "https://grafana.home.arpa", address: "192.168.1.60" });
     expect(plan.capacity.hosts).toHaveLength(3);
     expect(plan.nMinusOne).toHaveLength(3);
-    expect(plan.problems).toEqual([expect.objectContaining({ severity: "warning", path: "vm.sshPublicKeys[0]" })]);
+    expect(plan.problems).toEqual([
+      expect.objectContaining({ severity: "warning", path: "vm.sshPublicKeys[0]" }),
+      expect.objectContaining({ severity: "warning", path: expect.stringContaining("proxmox.nodes[0].install.mac") }),
+    ]);
   }, 30_000);
 
   test("fails when the YAML is malformed: exit 1, file:line:col printed, no stack trace, no colors", () => {
@@ -109,5 +114,22 @@ describe("runDoctor", () => {
       stdout: "",
       stderr: "homelab doctor: unknown argument --jsno; usage: npm run doctor [-- --json]\n",
     });
+  });
+
+  test("with the environment: explains how to make the root password hash the answers need", () => {
+    const without = runDoctor({ args: ["--json"], configFile: DEFAULT_LAB, color: false, env: {} });
+    const advice = JSON.parse(without.stdout).problems.find((p: { path: string }) => p.path === "PVE_ROOT_PASSWORD_HASH (environment)");
+    expect(without.exitCode).toBe(0);
+    expect(advice).toEqual({
+      severity: "warning",
+      path: "PVE_ROOT_PASSWORD_HASH (environment)",
+      message: expect.stringContaining('npm run pve:answers needs it: PVE_ROOT_PASSWORD_HASH is not set: export PVE_ROOT_PASSWORD_HASH="$(openssl passwd -6)"'),
+    });
+    expect(advice.message).toContain("mkpasswd -m sha-512");
+    const plain = runDoctor({ args: ["--json"], configFile: DEFAULT_LAB, color: false, env: { PVE_ROOT_PASSWORD_HASH: "hunter2" } }); // secret-scan: allow
+    expect(plain.stdout).toContain("is not a crypt hash at all");
+    expect(plain.stdout).not.toContain("hunter2"); // secret-scan: allow
+    const good = runDoctor({ args: ["--json"], configFile: DEFAULT_LAB, color: false, env: { PVE_ROOT_PASSWORD_HASH: TEST_HASH } });
+    expect(good.stdout).not.toContain("PVE_ROOT_PASSWORD_HASH (environment)");
   });
 });

@@ -42,9 +42,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 test("synthesizes the three stacks, byte-identical on a second run", () => {
   const config = join(FIXTURES, "labs", "default.yaml");
   const first = synth(config, join(work, "a"));
-  // The fixture keeps the example SSH key: synth warns about it and goes on.
+  // The fixture keeps the example SSH key: synth warns about it and goes on…
   expect(first.stderr).toMatch(/^warning: vm\.sshPublicKeys\[0\]: this is the example key/);
-  expect(first.stderr.trim().split("\n")).toHaveLength(1);
+  // …and about the example install MACs (RFC 7042 documentation range).
+  expect(first.stderr).toMatch(/^warning: proxmox\.nodes\[0\]\.install\.mac, .* are example addresses/m);
+  expect(first.stderr.trim().split("\n")).toHaveLength(2);
   expect(first.status).toBe(0);
   for (const stack of ["infra", "k3s", "platform"]) {
     expect(existsSync(join(work, "a", "stacks", stack, "cdk.tf.json"))).toBe(true);

@@ -101,9 +101,9 @@ describe("rule coverage", () => {
     expect(labs.filter(({ lab }) => rule(lab).length > 0).map(({ name }) => name)).not.toEqual([]);
   });
 
-  test("on the default lab, only the example SSH key is flagged", () => {
+  test("on the default lab, only the shipped examples (SSH key, install MACs) are flagged", () => {
     const lab = loadLab();
     const fired = RULES.filter((rule) => rule(lab).length > 0).map((rule) => rule.name);
-    expect(fired).toEqual(["sshKeysAreYours"]);
+    expect(fired).toEqual(["sshKeysAreYours", "installFactsAreYours"]);
   });
 });

@@ -33,8 +33,11 @@ function withServers(count: number): LabConfig {
 }
 
 describe("rule sets", () => {
-  test("the default lab passes every rule; only the example SSH key is a warning", () => {
-    expect(checkRules(loadLab()).map((p) => [p.severity, p.path])).toEqual([["warning", "vm.sshPublicKeys[0]"]]);
+  test("the default lab passes every rule; only the shipped examples (SSH key, install MACs) are warnings", () => {
+    expect(checkRules(loadLab()).map((p) => [p.severity, p.path])).toEqual([
+      ["warning", "vm.sshPublicKeys[0]"],
+      ["warning", "proxmox.nodes[0].install.mac, proxmox.nodes[1].install.mac, proxmox.nodes[2].install.mac"],
+    ]);
   });
 
   test("synth and the doctor run one list of rules, the SSH key advice included", () => {

@@ -39,7 +39,7 @@ const NOT_RUN: readonly { readonly pattern: RegExp; readonly reason: string }[] 
   { pattern: /^npm ci( |$)/, reason: "installs node_modules from the npm registry; the scratch copy links the working tree's" },
   { pattern: /^npm test( |$)/, reason: "the suite this test belongs to" },
   { pattern: /^npm run typecheck( |$)/, reason: ".ci/run runs it after npm test (tsc over the project takes longer than this suite's budget)" },
-  { pattern: /^npm run ansible:(check|converge)( |$)/, reason: ".ci/run runs it (ansible-lint; the converge needs root and debootstraps a Debian rootfs)" },
+  { pattern: /^npm run (ansible:(check|converge)|pve:converge)( |$)/, reason: ".ci/run runs it (ansible-lint; the converges need root and debootstrap a Debian rootfs)" },
   { pattern: /^npm run alerts:check( |$)/, reason: ".ci/run runs it: promtool and amtool come from Debian's prometheus packages, installed there" },
   { pattern: /^npm run bench( |$)/, reason: "a benchmark of several minutes that prints figures; never part of the tests" },
   { pattern: /^npm run (chart-keys|crd-schemas)( |$)/, reason: "reads a folder of pinned chart sources (or their rendered CRDs) that the repository does not hold" },
@@ -55,6 +55,21 @@ const NOT_RUN: readonly { readonly pattern: RegExp; readonly reason: string }[] 
   { pattern: /^sudo /, reason: "runs on a K3s server, in the session its runbook opened" },
   { pattern: /^docker run /, reason: "pulls an image from Docker Hub" },
   { pattern: /^rm -rf /, reason: "deletes the deploy machine's lab files after a teardown: nothing to check offline" },
+  // The unattended Proxmox VE install (docs/proxmox-install.md).
+  { pattern: /^export PVE_ROOT_PASSWORD_HASH="\$\(openssl passwd -6\)"/, reason: "asks for the root password on the terminal" },
+  {
+    pattern: /^npm run pve:answers( |$)/,
+    reason: "needs PVE_ROOT_PASSWORD_HASH from the user's terminal (the line before); __tests__/pve/answers.test.ts runs it with a stand-in hash",
+  },
+  {
+    pattern: /^npm run pve:(reference|locales) -- <folder>$/,
+    reason: "reads a folder of the Proxmox installer's own data (test cases, locales.json) that the repository does not hold",
+  },
+  { pattern: /^(ip -br link|lsblk -d -o NAME,SIZE,MODEL,SERIAL)$/, reason: "runs on the mini-PC to install (its own NICs and disks)" },
+  {
+    pattern: /^proxmox-auto-install-assistant prepare-iso /,
+    reason: "needs Proxmox's assistant (a Proxmox VE host, or Debian with Proxmox's repository) and a Proxmox VE ISO",
+  },
 ];
 
 type Classified =

@@ -14,10 +14,13 @@ describe("the default lab's plan", () => {
   const plan = planOf(DEFAULT_TEXT);
   const text = renderPlan(plan);
 
-  test("passes with only the example SSH key warning", () => {
+  test("passes with only the shipped examples' warnings (SSH key, install MACs)", () => {
     expect(plan.ok).toBe(true);
-    expect(plan.problems.map((p) => [p.severity, p.path])).toEqual([["warning", "vm.sshPublicKeys[0]"]]);
-    expect(text).toContain("OK: 0 errors, 1 warning.");
+    expect(plan.problems.map((p) => [p.severity, p.path])).toEqual([
+      ["warning", "vm.sshPublicKeys[0]"],
+      ["warning", "proxmox.nodes[0].install.mac, proxmox.nodes[1].install.mac, proxmox.nodes[2].install.mac"],
+    ]);
+    expect(text).toContain("OK: 0 errors, 2 warnings.");
   });
 
   test("renders the same text as last time (review the diff like code)", () => {

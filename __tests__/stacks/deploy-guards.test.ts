@@ -199,13 +199,13 @@ describe("synth with HOMELAB_ALLOW_DESTROY (runSynth, behind main.ts)", () => {
   const configFile = join(FIXTURES, "labs", "default.yaml");
 
   test("says which guards it lifted", () => {
-    const outcome = runSynth({ configFile, outdir: join(work, "lifted"), underCdktfCli: true, allowDestroy: ["k3s-master-2"] });
+    const outcome = runSynth({ configFile, outdir: join(work, "lifted"), underCdktfCli: true, terraformFound: true, allowDestroy: ["k3s-master-2"] });
     expect(outcome.exitCode).toBe(0);
     expect(outcome.stderr).toContain("homelab: HOMELAB_ALLOW_DESTROY lifts the destroy guard of k3s-master-2: this run may destroy them");
   });
 
   test("refuses a name no guard has as the user's mistake, not a bug of the checks", () => {
-    const outcome = runSynth({ configFile, outdir: join(work, "typo"), underCdktfCli: false, allowDestroy: ["k3s-master-9"] });
+    const outcome = runSynth({ configFile, outdir: join(work, "typo"), underCdktfCli: false, terraformFound: true, allowDestroy: ["k3s-master-9"] });
     expect(outcome.exitCode).toBe(1);
     expect(outcome.stderr).toContain('homelab: allowDestroy (HOMELAB_ALLOW_DESTROY) names "k3s-master-9", which no guarded resource of this lab has');
     expect(outcome.stderr).not.toContain("bug");

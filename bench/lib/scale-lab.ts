@@ -42,6 +42,16 @@ export function scaleLab(base: Record<string, any>, servers: number): Record<str
       address: intToIp(ipToInt(LAN.firstNode) + i),
       threads: 8,
       memoryGiB: 16,
+      // Each machine its own NIC and disk (install MACs must be unique): locally administered MACs.
+      ...(template.install
+        ? {
+            install: {
+              ...template.install,
+              mac: `02:00:00:${[(i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, "0")).join(":")}`,
+              disk: { serial: `SCALE-DISK-${i + 1}` },
+            },
+          }
+        : {}),
     })),
   };
   lab.k3s = {

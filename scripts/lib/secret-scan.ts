@@ -53,10 +53,11 @@ const SHAPES: readonly { id: string; pattern: RegExp }[] = [
   { id: "k3s-token", pattern: /\bK10[0-9a-f]{32,}::[a-z]+:[A-Za-z0-9]{8,}/g },
   { id: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g },
   {
-    // argon2, htpasswd and crypt(3) hashes (admin tokens, basic-auth users, /etc/shadow): crackable offline.
+    // argon2, htpasswd and crypt(3) hashes, yescrypt included (admin tokens, basic-auth users, /etc/shadow,
+    // the Proxmox root password of the answer files): crackable offline.
     id: "password-hash",
     pattern:
-      /\$(?:argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{16,}\$[A-Za-z0-9+/]{20,}|2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}|apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|[56]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86})/g,
+      /\$(?:argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{16,}\$[A-Za-z0-9+/]{20,}|2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}|apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|[56]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86}|y\$[./A-Za-z0-9]+\$[./A-Za-z0-9]{1,86}\$[./A-Za-z0-9]{43})/g,
   },
   { id: "kubeconfig-key-data", pattern: /\bclient-key-data:\s*["']?[A-Za-z0-9+/=]{20,}/g },
 ];

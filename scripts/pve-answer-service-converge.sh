@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The Pi's answer service role (ansible/roles/pve_answer_service, via rpi.yml's role) on a booted
+# Debian 13: systemd as PID 1 in systemd-nspawn, reached with Ansible's nsenter connection. It
+#   1. serves (-e pve_answer_service=true), twice: the second run changes nothing;
+#   2. checks the running service: TLS with the certificate npm run pve:answers made, each node's
+#      answer by MAC, a refusal for an unknown machine, a recorded install report;
+#   3. switches it off (a run without the switch): unit, answers, key and reports are gone.
+# The answers are generated from the default lab fixture with a stand-in hash of no password.
+# The Pi's LAN address is put on the container's loopback (private network: nothing leaves it).
+#
+# The rootfs is cached as a tarball under ansible/.rootfs/ (git-ignored).
+# Needs root, debootstrap, systemd-nspawn (Debian: systemd-container), ansible, openssl, curl.
+set -euo pipefail
+export NO_COLOR=1 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
+start=$SECONDS
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CACHE="$ROOT/ansible/.rootfs"
+SUITE=trixie
+TARBALL="$CACHE/debian-$SUITE-systemd.tar"
+WORK="$(mktemp -d /var/tmp/homelab-pi-converge.XXXXXX)"
+PI_ADDRESS=192.168.1.5 # raspberryPi.address of the default lab fixture
+NSPAWN_PID=""
+
+cleanup() {
+  if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+    kill -TERM "$NSPAWN_PID" 2>/dev/null || true
+    for _ in $(seq 30); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$NSPAWN_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'echo "FAILED: pve-answer-service-converge, line $LINENO: $BASH_COMMAND" >&2' ERR
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "pve-answer-service-converge: must run as root (debootstrap, systemd-nspawn)" >&2
+  exit 1
+fi
+for tool in debootstrap systemd-nspawn ansible-playbook openssl curl; do
+  command -v "$tool" >/dev/null || { echo "pve-answer-service-converge: $tool is missing" >&2; exit 1; }
+done
+
+debian_mirror() {
+  local uri
+  uri=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -E '/debian/?$' | head -n1 || true)
+  [ -n "$uri" ] || uri=$(grep -hsE '^deb\s' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+    awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; exit}}' | grep -E '/debian/?$' | head -n1 || true)
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+mkdir -p "$CACHE"
+if [ ! -s "$TARBALL" ]; then
+  mirror=$(debian_mirror)
+  echo "== debootstrap $SUITE (minbase + systemd) from $mirror into the cache"
+  rm -rf "$CACHE/build-systemd"
+  # systemd-sysv: a booted machine; python3-apt for the apt module; iproute2 to add the Pi's address.
+  debootstrap --variant=minbase --include=systemd-sysv,dbus,python3,python3-apt,iproute2,ca-certificates \
+    "$SUITE" "$CACHE/build-systemd" "$mirror" >"$CACHE/debootstrap-systemd.log" 2>&1 ||
+    { tail -n 30 "$CACHE/debootstrap-systemd.log"; exit 1; }
+  tar -C "$CACHE/build-systemd" -cf "$TARBALL.partial" . && mv "$TARBALL.partial" "$TARBALL"
+  rm -rf "$CACHE/build-systemd"
+  echo "   cached in $((SECONDS - start)) s"
+fi
+
+mkdir "$WORK/pi"
+tar -C "$WORK/pi" -xf "$TARBALL"
+: >"$WORK/pi/etc/machine-id"
+
+echo "== answers from the default lab fixture"
+HASH="\$6\$converge\$$(printf 'x%.0s' $(seq 86))"
+HOMELAB_CONFIG="$ROOT/__tests__/fixtures/labs/default.yaml" PVE_ROOT_PASSWORD_HASH="$HASH" \
+  "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/pve-answers.ts" --out "$WORK/answers" >"$WORK/answers.log" 2>&1 ||
+  { cat "$WORK/answers.log"; exit 1; }
+HOMELAB_CONFIG="$ROOT/__tests__/fixtures/labs/default.yaml" \
+  "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/write-inventory.ts" --out "$WORK/hosts.yaml" >/dev/null
+
+echo "== boot the Pi stand-in (systemd-nspawn, private network)"
+systemd-nspawn --quiet --register=no --keep-unit --console=pipe --private-network -D "$WORK/pi" -M homelab-pi -b \
+  >"$WORK/boot.log" 2>&1 </dev/null &
+NSPAWN_PID=$!
+# The container's PID 1 is the systemd that systemd-nspawn starts as its child (read from /proc:
+# no procps needed).
+children_of() {
+  local stat
+  for stat in /proc/[0-9]*/stat; do
+    awk -v parent="$1" '$4 == parent { print $1 }' "$stat" 2>/dev/null || true
+  done
+}
+leader=""
+for _ in $(seq 100); do
+  for pid in $(children_of "$NSPAWN_PID"); do
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "systemd" ]; then leader=$pid; break; fi
+  done
+  [ -n "$leader" ] && break
+  sleep 0.2
+done
+[ -n "$leader" ] || { cat "$WORK/boot.log"; echo "FAILED: the container did not boot" >&2; exit 1; }
+in_pi() { nsenter --target "$leader" --all "$@"; }
+for _ in $(seq 120); do
+  state=$(in_pi systemctl is-system-running 2>/dev/null || true)
+  case "$state" in running | degraded) break ;; esac
+  sleep 0.5
+done
+echo "   booted: $state"
+in_pi ip link set lo up
+in_pi ip address add "$PI_ADDRESS/32" dev lo
+
+{
+  echo "all:"
+  echo "  hosts:"
+  echo "    # nsenter runs as root in every namespace of the container: no user, no sudo.
+    rpi-01: { ansible_connection: community.docker.nsenter, ansible_nsenter_pid: $leader, ansible_user: root, ansible_become: false, ansible_remote_tmp: /tmp/.ansible, ansible_python_interpreter: /usr/bin/python3 }"
+} >"$WORK/nsenter.yaml"
+export ANSIBLE_CONFIG="$ROOT/ansible/ansible.cfg" ANSIBLE_ROLES_PATH="$ROOT/ansible/roles"
+playbook() {
+  ansible-playbook -i "$WORK/hosts.yaml" -i "$WORK/nsenter.yaml" --limit rpi-01 "$ROOT/ansible/playbooks/rpi.yml" \
+    -e pi_secondary_dns=false -e pve_answer_service_source="$WORK/answers" --tags pve_answer_service "$@"
+}
+
+for run in 1 2; do
+  t0=$SECONDS
+  playbook -e pve_answer_service=true >"$WORK/serve$run.log" 2>&1 ||
+    { cat "$WORK/serve$run.log"; echo "FAILED: serving run $run" >&2; exit 1; }
+  echo "== serving run $run ($((SECONDS - t0)) s): $(grep -E '^rpi-01 +:' "$WORK/serve$run.log" | tr -s ' ')"
+done
+if ! grep -qE '^rpi-01 +: .*changed=0 ' "$WORK/serve2.log"; then
+  grep -E '^changed:' -B2 "$WORK/serve2.log" >&2 || true
+  echo "FAILED: the second serving run changed something (not idempotent)" >&2
+  exit 1
+fi
+
+echo "== the running service"
+fingerprint=$(openssl x509 -in "$WORK/answers/tls/answer-service.crt" -noout -fingerprint -sha256 | cut -d= -f2)
+# The host's openssl and curl, inside the container's network namespace (the Pi's address is there).
+served=""
+for _ in 1 2 3 4 5; do
+  served=$(nsenter --target "$leader" --net sh -c "echo | openssl s_client -connect $PI_ADDRESS:8443 2>/dev/null" |
+    openssl x509 -noout -fingerprint -sha256 2>/dev/null | cut -d= -f2 || true)
+  [ -n "$served" ] && break
+  sleep 1
+done
+[ "$served" = "$fingerprint" ] || { echo "FAILED: served certificate $served, expected $fingerprint" >&2; exit 1; }
+echo "   TLS: the certificate of .pve-answers/tls ($fingerprint)"
+mac=$(sed -n 's/.*"mac": "\(.*\)".*/\1/p' "$WORK/answers/http/service.json" | sed -n 2p)
+post() { nsenter --target "$leader" --net curl -sk -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' --data "$2" "https://$PI_ADDRESS:8443$1"; }
+code=$(post /answer "{\"network_interfaces\":[{\"link\":\"enp1s0\",\"mac\":\"$mac\"}]}")
+[ "$code" = 200 ] && cmp -s "$WORK/body" "$WORK/answers/http/pve-02.toml" ||
+  { echo "FAILED: the answer for $mac: HTTP $code" >&2; exit 1; }
+echo "   $mac: HTTP 200, pve-02's answer"
+code=$(post /answer '{"network_interfaces":[{"link":"enp1s0","mac":"aa:bb:cc:dd:ee:ff"}]}')
+[ "$code" = 404 ] || { echo "FAILED: an unknown machine got HTTP $code" >&2; exit 1; }
+echo "   unknown machine: HTTP 404"
+code=$(post /installed "{\"fqdn\":\"pve-02.home.arpa\",\"network-interfaces\":[{\"mac\":\"$mac\",\"is-management\":true}]}")
+[ "$code" = 200 ] && [ -s "$WORK/pi/var/lib/pve-answer-service/installed/pve-02.json" ] ||
+  { echo "FAILED: the install report: HTTP $code" >&2; exit 1; }
+echo "   install report of pve-02: HTTP 200, recorded"
+in_pi journalctl -u pve-answer-service --no-pager -o cat | sed 's/^/   | /' | tail -n 6
+
+echo "== switched off"
+playbook >"$WORK/off.log" 2>&1 || { cat "$WORK/off.log"; echo "FAILED: switching off" >&2; exit 1; }
+for gone in etc/systemd/system/pve-answer-service.service etc/pve-answer-service var/lib/pve-answer-service; do
+  [ ! -e "$WORK/pi/$gone" ] || { echo "FAILED: /$gone is still there" >&2; exit 1; }
+done
+if in_pi systemctl is-active --quiet pve-answer-service; then echo "FAILED: still running" >&2; exit 1; fi
+echo "   unit, answers, key and reports removed; $(grep -E '^rpi-01 +:' "$WORK/off.log" | tr -s ' ')"
+if grep -qsF "$HASH" "$WORK"/serve*.log "$WORK/off.log"; then
+  echo "FAILED: the root password hash appears in the Ansible output" >&2
+  exit 1
+fi
+echo "pve answer service converge: OK ($((SECONDS - start)) s)"
