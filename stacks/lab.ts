@@ -28,7 +28,8 @@ export function buildLab(app: App, lab: LabConfig, options: LabOptions = {}): La
   // Each VM's generation crosses stacks (terraform_remote_state): a re-created VM reruns the K3s playbook.
   const k3s = new K3sStack(app, "k3s", { lab, servers: infra.servers.map((s) => ({ name: s.name, vmId: s.idToken })) });
   k3s.addDependency(infra);
-  const platform = new PlatformStack(app, "platform", { lab });
+  // The cluster's credential crosses stacks too (terraform_remote_state of the k3s stack).
+  const platform = new PlatformStack(app, "platform", { lab, access: k3s.access });
   platform.addDependency(k3s);
   const destroyAllowed = DataGuard.lift(app, options.allowDestroy ?? []);
   return { infra, k3s, platform, destroyAllowed };
