@@ -41,7 +41,7 @@ test("the K3s playbook run is triggered by each infra VM's id, read from the inf
 });
 
 test("with a Terraform Cloud organization, every stack uses its own workspace", () => {
-  const tfc = buildLab(Testing.app(), validLab(labWith({ terraformCloud: { organization: "my-org" } })));
+  const tfc = buildLab(Testing.app(), validLab(labWith({ terraformCloud: { organization: "my-org" }, "raspberryPi.terraformCloudAgent": true })));
   for (const [stack, name] of [
     [tfc.infra, "homelab-infra"],
     [tfc.k3s, "homelab-k3s"],
@@ -73,7 +73,7 @@ test("the platform stack reaches the cluster with the k3s stack's credential, re
 
 test("in Terraform Cloud mode the same references read the k3s workspace's state", () => {
   const tfcApp = Testing.app();
-  buildLab(tfcApp, validLab(labWith({ terraformCloud: { organization: "my-org" } })));
+  buildLab(tfcApp, validLab(labWith({ terraformCloud: { organization: "my-org" }, "raspberryPi.terraformCloudAgent": true })));
   tfcApp.synth();
   const tfcPlatform = JSON.parse(readFileSync(join(tfcApp.outdir, "stacks", "platform", "cdk.tf.json"), "utf8"));
   expect(tfcPlatform.data.terraform_remote_state["cross-stack-reference-input-k3s"]).toEqual({

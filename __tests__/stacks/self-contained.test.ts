@@ -99,7 +99,7 @@ function outsideOrMissing(dir: string, json: Json): string[] {
 
 const modes = {
   local: () => synthAndCopy(loadLab()),
-  "Terraform Cloud": () => synthAndCopy(validLab(labWith({ terraformCloud: { organization: "my-homelab" } }))),
+  "Terraform Cloud": () => synthAndCopy(validLab(labWith({ terraformCloud: { organization: "my-homelab" }, "raspberryPi.terraformCloudAgent": true }))),
 } as const;
 
 describe.each(Object.keys(modes) as (keyof typeof modes)[])("%s mode: each stack directory alone is enough", (mode) => {
