@@ -88,6 +88,11 @@ export function inventoryData(lab: LabConfig): Record<string, unknown> {
         pi_dns_rewrites: dnsRewrites(lab),
         pi_primary_dns: lab.loadBalancer.dnsIp,
         pi_tfc_agent: pi.terraformCloudAgent,
+        // What the agent's runs need on the Pi (roles/tfc_agent): where to poll, and a kubectl of
+        // the cluster's version (the K3s binary) for the platform stack's GitOps seeding.
+        ...(pi.terraformCloudAgent && lab.terraformCloud
+          ? { pi_tfc_address: `https://${lab.terraformCloud.hostname}`, pi_tfc_k3s_version: lab.k3s.version }
+          : {}),
         pi_monitoring: lab.platform.monitoring.enabled,
         pi_etcd_sources: lab.k3s.servers.map((s) => s.name),
       },

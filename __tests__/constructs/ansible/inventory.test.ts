@@ -130,3 +130,12 @@ test("one host per line, short lists inline (the file as users read it)", () => 
   expect(text).toContain('k3s_etcd_snapshot_cron: "0 */6 * * *"');
   expect(text).toMatchSnapshot();
 });
+
+test("with Terraform Cloud, the Pi's agent gets its address and the cluster's K3s version (for kubectl)", () => {
+  const lab = validLab(labWith({ terraformCloud: { organization: "my-homelab", hostname: "tfe.example.org" }, "raspberryPi.terraformCloudAgent": true }));
+  expect(parse(renderInventory(lab)).all.children.raspberry_pi.vars).toMatchObject({
+    pi_tfc_agent: true,
+    pi_tfc_address: "https://tfe.example.org",
+    pi_tfc_k3s_version: "v1.35.8+k3s1",
+  });
+});
