@@ -134,5 +134,10 @@ if grep -rqsF "$K3S_TOKEN" "$WORK/hosts.yaml" "$ROOT/ansible/roles" "$ROOT/ansib
   exit 1
 fi
 
+if grep -qsF "PRIVATE KEY" "$WORK/run1.log" "$WORK/run2.log" "$WORK/verify.log"; then
+  echo "FAILED: a CA private key from K3S_CA_FILES appears in the Ansible output" >&2
+  exit 1
+fi
+
 rm -rf "$WORK"
 echo "ansible converge: OK, second run changed nothing, rendered files verified ($((SECONDS - start)) s)"
