@@ -63,7 +63,7 @@ export class K3sStack extends LabStack {
       ),
       // Absolute, as the kubeconfig role expects; Terraform evaluates abspath() at apply time, so
       // cdktf.out holds no machine-specific path.
-      extraVars: { k3s_kubeconfig_dest: `\${abspath(path.root)}/${STACK_TO_ROOT}/${KUBECONFIG_FILE}` },
+      extraVars: { kubeconfig_dest: `\${abspath(path.root)}/${STACK_TO_ROOT}/${KUBECONFIG_FILE}` },
       dependsOn: [inventory.file],
     });
     // A changed k3s.version reruns both: site.yml first (it installs K3s only on new servers), then

@@ -62,7 +62,7 @@ test("K3S_TOKEN is only a reference to an alphanumeric random_password", () => {
 test("runs site.yml and hands the kubeconfig path as an absolute path computed by Terraform", () => {
   const exec = run().provisioner[0]["local-exec"];
   expect(exec.command).toMatch(/'playbooks\/site\.yml'$/);
-  expect(exec.command).toContain("-e 'k3s_kubeconfig_dest=${abspath(path.root)}/../../../.kube/homelab.yaml'");
+  expect(exec.command).toContain("-e 'kubeconfig_dest=${abspath(path.root)}/../../../.kube/homelab.yaml'");
   expect(exec.working_dir).toBe("${path.root}/../../../ansible");
 });
 
