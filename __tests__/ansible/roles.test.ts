@@ -82,7 +82,9 @@ describe("K3s config template", () => {
     const expression: string = choose["ansible.builtin.set_fact"].k3s_server_join_ip;
     // With a config read, the join address is the one it names (none: it created the cluster);
     // the peer probe decides only without one.
-    expect(expression).toMatch(/k3s_server_started_with\.server \| default\(''\) \| regex_replace\('\^https:\/\/\(\[\^:\/\]\+\):6443\$', '\\\\1'\)\)\s+if k3s_server_config_current\.content is defined else\s+\(k3s_server_peer_probe/);
+    expect(expression).toMatch(
+      /\(k3s_server_started_with\.server \| default\(''\) \| ansible\.builtin\.urlsplit\('hostname'\) \| default\('', true\)\)\s+if k3s_server_config_current\.content is defined else\s+\(k3s_server_peer_probe/,
+    );
     expect(choose.vars.k3s_server_started_with).toBe("{{ k3s_server_config_current.content | default('e30=') | b64decode | from_yaml }}");
     expect(Buffer.from("e30=", "base64").toString()).toBe("{}");
     expect(names.indexOf("Look for this server's own etcd data")).toBeLessThan(names.indexOf(read.name));
