@@ -417,6 +417,7 @@ class Ansible {
       ANSIBLE_CALLBACK_PLUGINS: join(HERE, "callback_plugins"),
       ANSIBLE_CALLBACKS_ENABLED: "homelab_runtime_report,ansible.posix.profile_tasks",
       ANSIBLE_NOCOLOR: "1",
+      PYTHONDONTWRITEBYTECODE: "1",
       ANSIBLE_FORCE_COLOR: "0",
       ANSIBLE_FORKS: "8",
       HOMELAB_RUNTIME_REPORT: report,
