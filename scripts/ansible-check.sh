@@ -16,7 +16,9 @@ export ANSIBLE_CONFIG="$ROOT/ansible/ansible.cfg"
 # The roles read the join token from the environment; syntax-check and lint do not need one.
 
 lint() {
-  echo "== ansible-lint (production profile): $(ansible-lint --version | head -n1)"
+  local version
+  version=$(ansible-lint --version 2>&1)
+  echo "== ansible-lint (production profile): ${version%%$'\n'*}"
   # --offline: collections come from the Debian package, nothing is fetched.
   ansible-lint --offline --profile production --exclude .rootfs -- roles playbooks
   # The runtime converge's assertion playbooks follow the same rules.
@@ -24,8 +26,9 @@ lint() {
 }
 
 syntax_check() {
-  local inventory=$1 status=0
-  echo "== ansible-playbook --syntax-check: $(ansible-playbook --version | head -n1)"
+  local inventory=$1 status=0 version
+  version=$(ansible-playbook --version 2>&1)
+  echo "== ansible-playbook --syntax-check: ${version%%$'\n'*}"
   for playbook in playbooks/*.yml; do
     if out=$(ansible-playbook -i "$inventory" --syntax-check "$playbook" 2>&1); then
       echo "ok: $playbook"
