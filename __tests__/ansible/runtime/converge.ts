@@ -31,7 +31,8 @@
  *     and the role takes its base URL as a variable whose default stays the upstream URL.
  *
  * Environment: HOMELAB_CI_CACHE (image cache, default /var/cache/homelab-ci), HOMELAB_RUNTIME_WORK
- * (scratch, default /var/tmp/homelab-runtime), HOMELAB_RUNTIME_KEEP=1 (leave the lab running).
+ * (scratch, default /var/tmp/homelab-runtime), HOMELAB_RUNTIME_KEEP=1 (leave the lab running; the
+ * next run removes it), HOMELAB_RUNTIME_UNTIL=boot (stop once the machines are up, lab kept).
  * Needs root, debootstrap, systemd-nspawn (Debian 12's systemd-container), iproute2, util-linux.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -131,10 +132,6 @@ function main(): void {
     say(`download server ${url} (stand-in release assets, checksum lists computed here)`);
 
     bootMachines(lab, machines, userData);
-    if (process.env.HOMELAB_RUNTIME_UNTIL === "boot") {
-      process.env.HOMELAB_RUNTIME_KEEP = "1";
-      return;
-    }
     const expectations = runtimeExpectations(labConfig);
 
     const secrets = {
@@ -142,6 +139,12 @@ function main(): void {
       TFC_AGENT_TOKEN: `stand-in-tfc-agent-token-${randomBytes(8).toString("hex")}`,
     };
     const ansible = new Ansible(lab, debian13, machines, work, url, expectations, secrets, controller);
+    // Debugging aid: stop with the machines booted and the inventories written, the lab kept.
+    if (process.env.HOMELAB_RUNTIME_UNTIL === "boot") {
+      ansible.writeInventory();
+      process.env.HOMELAB_RUNTIME_KEEP = "1";
+      return;
+    }
 
     // Two rounds of every play.
     const rows = new Map<string, Row>();
@@ -387,7 +390,7 @@ class Ansible {
   }
 
   /** The nsenter connection to each machine (leader PIDs change when a machine is rebuilt). */
-  private writeInventory(): void {
+  writeInventory(): void {
     const hosts = Object.fromEntries(
       this.machines.map((m) => [
         m.name,
