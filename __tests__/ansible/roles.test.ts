@@ -1,9 +1,10 @@
 /**
  * The Ansible side of the inventory contract and the K3s config, checked without Ansible: the
  * roles read only variables the generated inventory provides, the K3s config template keeps
- * cluster-init to the first server, and every task that needs a live machine carries the tag the
- * CI converge (scripts/ansible-converge-test.sh) skips. The converge renders the same template
- * for a first and a joining server and asserts the result (__tests__/ansible/converge/verify.yml).
+ * cluster-init to the first server, and every task that needs a live machine carries its tag:
+ * needs_runtime (a booted machine), needs_kernel and needs_cluster (what the runtime converge's
+ * containers cannot do, so it skips and lists them). The runtime converge
+ * (__tests__/ansible/runtime/) applies the roles to booted containers and asserts the result.
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -63,12 +64,31 @@ describe("K3s config template", () => {
     const main = yamlOf("roles/k3s_server/tasks/main.yml");
     const names = main.map((t: any) => t.name);
     const probe = main.find((t: any) => t.name === "Probe the other servers' API port");
-    expect(probe.when).toBe("k3s_first_server | bool and not k3s_server_local_etcd.stat.exists");
+    expect(probe.when).toBe("k3s_first_server | bool and k3s_server_config_current.content is not defined");
     expect(probe.tags).toEqual(["needs_runtime"]);
     const choose = main.find((t: any) => t.name.startsWith("Choose the server to join"));
     expect(choose["ansible.builtin.set_fact"].k3s_server_join_ip).toContain("k3s_first_server_ip if not (k3s_first_server | bool)");
     // The decision is made before the config is rendered.
     expect(names.indexOf("Write the K3s config")).toBeGreaterThan(names.indexOf(choose.name));
+  });
+
+  test("a server with etcd data keeps the choice its config records: server: stays, cluster-init only where it was (k3s-io/k3s#13623)", () => {
+    const main = yamlOf("roles/k3s_server/tasks/main.yml");
+    const names: string[] = main.map((t: any) => t.name);
+    const read = main.find((t: any) => t.name === "Read the K3s config this server started with");
+    expect(read["ansible.builtin.slurp"].src).toBe("{{ k3s_server_config_dir }}/config.yaml");
+    expect(read.when).toBe("k3s_server_local_etcd.stat.exists and k3s_server_config_file.stat.exists");
+    const choose = main.find((t: any) => t.name.startsWith("Choose the server to join"));
+    const expression: string = choose["ansible.builtin.set_fact"].k3s_server_join_ip;
+    // With a config read, the join address is the one it names (none: it created the cluster);
+    // the peer probe decides only without one.
+    expect(expression).toMatch(
+      /\(k3s_server_started_with\.server \| default\(''\) \| ansible\.builtin\.urlsplit\('hostname'\) \| default\('', true\)\)\s+if k3s_server_config_current\.content is defined else\s+\(k3s_server_peer_probe/,
+    );
+    expect(choose.vars.k3s_server_started_with).toBe("{{ k3s_server_config_current.content | default('e30=') | b64decode | from_yaml }}");
+    expect(Buffer.from("e30=", "base64").toString()).toBe("{}");
+    expect(names.indexOf("Look for this server's own etcd data")).toBeLessThan(names.indexOf(read.name));
+    expect(names.indexOf(read.name)).toBeLessThan(names.indexOf("Probe the other servers' API port"));
   });
 
   test("every server: tls-san with the VIP and its name, node-ip, flannel interface, snapshots, encryption", () => {
@@ -176,7 +196,8 @@ describe("tasks", () => {
     const command = typeof args === "string" ? args : JSON.stringify(args);
     return (
       ["ansible.builtin.get_url", "ansible.builtin.wait_for", "ansible.builtin.reboot", "ansible.builtin.service_facts",
-        "community.general.modprobe", "ansible.posix.mount"].includes(module) ||
+        "community.general.modprobe"].includes(module) ||
+      (module === "ansible.posix.mount" && args.state === "mounted") ||
       (module === "ansible.builtin.systemd_service" && "state" in args) ||
       (module === "ansible.builtin.command" && /kubectl|etcd-snapshot|swapoff|k3s --version|ip address/.test(command)) ||
       (module === "ansible.builtin.slurp" && /\/etc\/rancher\/k3s\/k3s\.yaml/.test(command))
@@ -191,10 +212,65 @@ describe("tasks", () => {
     expect(untagged).toEqual([]);
   });
 
+  /** What a container sharing its host's kernel cannot do: modules, iSCSI, NFS, swap, block devices. */
+  function needsKernel(task: Record<string, any>): boolean {
+    const [module] = MODULE_KEYS(task);
+    const args = task[module] ?? {};
+    const command = typeof args === "string" ? args : JSON.stringify(args);
+    return (
+      module === "community.general.modprobe" ||
+      (module === "ansible.posix.mount" && args.state === "mounted") ||
+      (/^ansible\.builtin\.systemd(_service)?$/.test(module) && /^(iscsid|nfs-server)/.test(args.name ?? "") && "state" in args) ||
+      (module === "ansible.builtin.command" && /swapoff|sysctl --system/.test(command))
+    );
+  }
+
+  /** What needs a running Kubernetes: kubectl, the admin kubeconfig, the API on the VIP. */
+  function needsCluster(task: Record<string, any>): boolean {
+    const [module] = MODULE_KEYS(task);
+    const args = task[module] ?? {};
+    const command = typeof args === "string" ? args : JSON.stringify(args);
+    return (
+      (module === "ansible.builtin.command" && /kubectl/.test(command)) ||
+      (module === "ansible.builtin.slurp" && /\/etc\/rancher\/k3s\/k3s\.yaml/.test(command)) ||
+      (module === "ansible.builtin.wait_for" && /k3s_api_vip/.test(command))
+    );
+  }
+
+  // The plays the runtime converge applies: their kernel and cluster steps are skipped there by tag
+  // and listed as not exercised. Handlers ignore tags, so a kernel handler checks for a container.
+  const CONVERGED_ROLES = ["node_prereqs", "kube_vip", "k3s_server", "kubeconfig", "etcd_backup_copy", "nfs_backup_target", "adguard_home", "tfc_agent"];
+  const converged = tasks.filter(({ file }) => CONVERGED_ROLES.some((role) => file.startsWith(`roles/${role}/`)) || /^playbooks\/(site|backups|rpi)\.yml$/.test(file));
+
+  test("every converged task that needs kernel features a container lacks is tagged needs_kernel (handlers: a container check)", () => {
+    expect(converged.filter(({ task }) => needsKernel(task)).length).toBeGreaterThan(5);
+    const untagged = converged
+      .filter(({ task }) => needsKernel(task))
+      .filter(({ file, task }) => !task.tags.includes("needs_kernel") && !(/handlers/.test(file) && /node_prereqs_container_techs/.test(JSON.stringify(task.when))))
+      .map(({ file, task }) => `${file}: ${task.name}`);
+    expect(untagged).toEqual([]);
+  });
+
+  test("every converged task that needs a running Kubernetes is tagged needs_cluster", () => {
+    expect(converged.filter(({ task }) => needsCluster(task)).length).toBeGreaterThan(2);
+    const untagged = converged
+      .filter(({ task }) => needsCluster(task) && !task.tags.includes("needs_cluster"))
+      .map(({ file, task }) => `${file}: ${task.name}`);
+    expect(untagged).toEqual([]);
+  });
+
+  test("the sysctl handler skips containers, which share the host's kernel", () => {
+    const handler = yamlOf("roles/node_prereqs/handlers/main.yml").find((h: any) => h.name === "Apply sysctls");
+    expect(handler.when).toContain("ansible_facts['virtualization_tech_guest'] | default([]) | intersect(node_prereqs_container_techs) | length == 0");
+    expect(yamlOf("roles/node_prereqs/defaults/main.yml").node_prereqs_container_techs).toEqual(
+      expect.arrayContaining(["systemd-nspawn", "lxc", "docker", "podman"]),
+    );
+  });
+
   test("every Longhorn disk step is tagged longhorn_disk", () => {
     const main = yamlOf("roles/node_prereqs/tasks/main.yml");
     const include = main.find((t: any) => t["ansible.builtin.import_tasks"] === "longhorn-disk.yml");
-    expect(include.tags).toEqual(["longhorn_disk"]);
+    expect(include.tags).toEqual(["longhorn_disk", "needs_kernel"]);
     expect(tasks.filter((t) => t.file.endsWith("longhorn-disk.yml")).length).toBeGreaterThan(4);
   });
 

@@ -39,7 +39,7 @@ const NOT_RUN: readonly { readonly pattern: RegExp; readonly reason: string }[] 
   { pattern: /^npm ci( |$)/, reason: "installs node_modules from the npm registry; the scratch copy links the working tree's" },
   { pattern: /^npm test( |$)/, reason: "the suite this test belongs to" },
   { pattern: /^npm run typecheck( |$)/, reason: ".ci/run runs it after npm test (tsc over the project takes longer than this suite's budget)" },
-  { pattern: /^npm run (ansible:(check|converge)|pve:converge)( |$)/, reason: ".ci/run runs it (ansible-lint; the converges need root and debootstrap a Debian rootfs)" },
+  { pattern: /^npm run (ansible:(check|runtime)|pve:converge)( |$)/, reason: ".ci/run runs it (ansible-lint; the converges need root, debootstrap Debian 13 and boot it with systemd-nspawn)" },
   { pattern: /^npm run alerts:check( |$)/, reason: ".ci/run runs it: promtool and amtool come from Debian's prometheus packages, installed there" },
   { pattern: /^npm run bench( |$)/, reason: "a benchmark of several minutes that prints figures; never part of the tests" },
   { pattern: /^npm run (chart-keys|crd-schemas)( |$)/, reason: "reads a folder of pinned chart sources (or their rendered CRDs) that the repository does not hold" },

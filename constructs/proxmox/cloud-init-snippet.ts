@@ -29,9 +29,37 @@ export interface CloudInitUserDataInput {
   readonly sshPublicKeys: readonly string[];
   /** IANA time zone, e.g. `Europe/Paris`. */
   readonly timezone: string;
-  /** NTP servers chrony syncs with. */
+  /** NTP servers chrony syncs with, each a `pool` (a name that resolves to several servers, or one address). */
   readonly ntpServers: readonly string[];
 }
+
+/**
+ * chrony.conf as cloud-init writes it (a Jinja template that cloud-init fills with `pools`).
+ * cloud-init's own Debian template drops Debian's includes, so this one is Debian 13's
+ * /etc/chrony/chrony.conf with the lab's pools instead of 2.debian.pool.ntp.org: DHCP-provided
+ * servers (/run/chrony-dhcp), sources.d and conf.d drop-ins keep working. Ubuntu 24.04's
+ * chrony.conf has the same includes. `leapseclist` is left out: chrony 4.5 (Ubuntu 24.04) does
+ * not know it, and without it chrony takes leap seconds from its sources.
+ * See https://cloudinit.readthedocs.io/en/latest/reference/modules.html#ntp
+ */
+export const CHRONY_CONF_TEMPLATE = [
+  "## template:jinja",
+  "# Written by cloud-init from the homelab snippet (Debian's chrony.conf, the lab's NTP pools).",
+  "{% for pool in pools -%}",
+  "pool {{ pool }} iburst",
+  "{% endfor -%}",
+  "sourcedir /run/chrony-dhcp",
+  "sourcedir /etc/chrony/sources.d",
+  "keyfile /etc/chrony/chrony.keys",
+  "driftfile /var/lib/chrony/chrony.drift",
+  "ntsdumpdir /var/lib/chrony",
+  "logdir /var/log/chrony",
+  "maxupdateskew 100.0",
+  "rtcsync",
+  "makestep 1 3",
+  "confdir /etc/chrony/conf.d",
+  "",
+].join("\n");
 
 /**
  * Renders the `#cloud-config` user data of a K3s VM: a pure function (same input, same bytes), so
@@ -83,11 +111,20 @@ export function renderCloudInitUserData(input: CloudInitUserDataInput): string {
     package_update: true,
     packages: [...BASE_PACKAGES],
     timezone: input.timezone,
-    ntp: { enabled: true, ntp_client: "chrony", servers: [...input.ntpServers] },
-    // qemu-guest-agent is started by a udev rule when its virtio port appears, which happened at
-    // boot, before the package existed; iscsid is only socket-activated on Debian, and Longhorn
-    // checks for the running daemon. So start both now and at every boot.
-    runcmd: ["systemctl enable --now qemu-guest-agent", "systemctl enable --now iscsid"],
+    // `pools`, not `servers`: cloud-init writes each server as one `server` line, so pool.ntp.org
+    // would give a single address instead of a pool of them.
+    ntp: {
+      enabled: true,
+      ntp_client: "chrony",
+      pools: [...input.ntpServers],
+      config: { confpath: "/etc/chrony/chrony.conf", template: CHRONY_CONF_TEMPLATE },
+    },
+    // runcmd is one shell script: `set -eu` makes any failed command fail it (and cloud-init's
+    // status), not only the last one. iscsid is only socket-activated on Debian and Longhorn checks
+    // for the running daemon: enable and start it. qemu-guest-agent's unit is static (a udev rule
+    // starts it when its virtio port appears, which happened at boot, before the package existed),
+    // so `enable` does nothing for it: start it.
+    runcmd: ["set -eu", "systemctl enable --now iscsid", "systemctl start qemu-guest-agent"],
   };
   return `#cloud-config\n${stringify(userData, { lineWidth: 0 })}`;
 }

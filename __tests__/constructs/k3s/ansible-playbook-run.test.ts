@@ -13,7 +13,7 @@ const base: AnsiblePlaybookRunProps = {
   treeSha256: HASH_B,
   pinnedVersions: { k3s: "v1.35.8+k3s1", "kube-vip": "v1.2.3" },
   secretEnvironment: { K3S_TOKEN: "${random_password.token.result}" },
-  extraVars: { k3s_kubeconfig_dest: "/home/me/lab/.kube/homelab.yaml" },
+  extraVars: { kubeconfig_dest: "/home/me/lab/.kube/homelab.yaml" },
 };
 
 function run(props: Partial<AnsiblePlaybookRunProps> = {}) {
@@ -28,7 +28,7 @@ test("runs ansible-playbook from the ansible directory with the secret in the en
   const [exec] = run().provisioner;
   expect(exec["local-exec"]).toEqual({
     command:
-      "ansible-playbook -i 'inventory/hosts.yaml' -e 'k3s_kubeconfig_dest=/home/me/lab/.kube/homelab.yaml' 'playbooks/site.yml'",
+      "ansible-playbook -i 'inventory/hosts.yaml' -e 'kubeconfig_dest=/home/me/lab/.kube/homelab.yaml' 'playbooks/site.yml'",
     working_dir: "${path.root}/../../../ansible",
     environment: { ANSIBLE_CONFIG: "ansible.cfg", K3S_TOKEN: "${random_password.token.result}" },
   });

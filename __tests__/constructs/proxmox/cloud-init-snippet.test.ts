@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { CloudInitSnippet, renderCloudInitUserData } from "../../../constructs/proxmox/cloud-init-snippet";
+import { CHRONY_CONF_TEMPLATE, CloudInitSnippet, renderCloudInitUserData } from "../../../constructs/proxmox/cloud-init-snippet";
 import { synthJson } from "../../helpers";
 import { loadProxmoxSchema, validateAgainstSchema } from "../../support/terraform-schema";
 import { PUBLIC_KEY, USER_DATA, only, testStack } from "./fixtures";
@@ -34,13 +34,38 @@ describe("renderCloudInitUserData", () => {
   it("installs the guest agent, Longhorn's iSCSI/NFS clients and chrony, and starts the daemons", () => {
     expect(doc.package_update).toBe(true);
     expect(doc.packages).toEqual(["qemu-guest-agent", "open-iscsi", "nfs-common", "chrony"]);
-    expect(doc.runcmd).toEqual(["systemctl enable --now qemu-guest-agent", "systemctl enable --now iscsid"]);
+    // set -eu first: runcmd is one script, and without it only the last command's failure counts.
+    // qemu-guest-agent's unit is static: `enable` would do nothing, it must be started.
+    expect(doc.runcmd).toEqual(["set -eu", "systemctl enable --now iscsid", "systemctl start qemu-guest-agent"]);
   });
 
   it("syncs time with the configured NTP servers and sets the time zone", () => {
     const custom = parse(renderCloudInitUserData({ ...USER_DATA, ntpServers: ["192.168.1.1", "fr.pool.ntp.org"], timezone: "UTC" }));
-    expect(custom.ntp).toEqual({ enabled: true, ntp_client: "chrony", servers: ["192.168.1.1", "fr.pool.ntp.org"] });
+    expect(custom.ntp).toEqual({
+      enabled: true,
+      ntp_client: "chrony",
+      pools: ["192.168.1.1", "fr.pool.ntp.org"],
+      config: { confpath: "/etc/chrony/chrony.conf", template: CHRONY_CONF_TEMPLATE },
+    });
+    // `servers` would become single `server` lines: pool.ntp.org must stay a pool.
+    expect(custom.ntp.servers).toBeUndefined();
     expect(custom.timezone).toBe("UTC");
+  });
+
+  it("writes chrony.conf from a template that keeps Debian's includes and turns every NTP entry into a pool", () => {
+    const lines = CHRONY_CONF_TEMPLATE.split("\n");
+    // cloud-init renders a template only with this header.
+    expect(lines[0]).toBe("## template:jinja");
+    expect(CHRONY_CONF_TEMPLATE).toContain("{% for pool in pools -%}\npool {{ pool }} iburst\n{% endfor -%}\n");
+    for (const include of ["sourcedir /run/chrony-dhcp", "sourcedir /etc/chrony/sources.d", "confdir /etc/chrony/conf.d"]) {
+      expect(lines).toContain(include);
+    }
+    expect(lines).toEqual(expect.arrayContaining(["driftfile /var/lib/chrony/chrony.drift", "makestep 1 3", "rtcsync"]));
+    // No server lines, and nothing chrony 4.5 (Ubuntu 24.04) would refuse.
+    expect(CHRONY_CONF_TEMPLATE).not.toMatch(/^server /m);
+    expect(CHRONY_CONF_TEMPLATE).not.toMatch(/leapseclist/);
+    // Terraform would read ${ or %{ as template syntax (escaped, but better not needed).
+    expect(CHRONY_CONF_TEMPLATE).not.toMatch(/\$\{|%\{/);
   });
 
   it("is deterministic", () => {
