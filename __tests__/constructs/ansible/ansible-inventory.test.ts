@@ -21,6 +21,12 @@ test("writes the rendered inventory with local_file at ansible/inventory/hosts.y
   expect(files[0].file_permission).toBe("0644");
 });
 
+test("file and folder are readable like the rest of the checkout: the inventory holds no secret", () => {
+  const { stack } = stackWith();
+  const [file] = Object.values(synthJson(stack).resource.local_file) as any[];
+  expect([file.file_permission, file.directory_permission]).toEqual(["0644", "0755"]);
+});
+
 test("sha256 is the hash of the exact content written", () => {
   const { inventory } = stackWith();
   expect(inventory.sha256).toBe(createHash("sha256").update(inventory.content).digest("hex"));
