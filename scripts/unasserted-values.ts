@@ -22,7 +22,7 @@
  * A development aid, not part of `npm test` (it runs the whole suite, slower, under proxies).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Testing } from "cdktf";
@@ -51,6 +51,7 @@ const NOT_WORTH: { readonly reason: string; readonly pattern: RegExp }[] = [
     pattern: /^doctor-text#(homelab doctor:|Addresses in |ADDRESS |URL |URLs$|Proxmox nodes \(|Kubernetes servers \(|Platform requests on |If one Proxmox node|Problems$)/,
   },
   { reason: "array positions repeated as fields in the doctor's JSON", pattern: /^doctor\..*\.index$/ },
+  { reason: "labels that only tell a person who made the object", pattern: /\.labels\.app\.kubernetes\.io\/managed-by$/ },
 ];
 
 interface Leaf {
@@ -119,12 +120,15 @@ function mutate(file: string, tests: string[]): void {
   // by HOMELAB_SNAPSHOTS_OFF. Undefined when Jest was interrupted. In band: no worker processes
   // (none left behind by --bail), one core of a shared machine.
   const failedTests = (): number | undefined => {
+    rmSync(report, { force: true });
     const run = spawnSync(process.execPath, [jest, "--ci", "--silent", "--bail", "--runInBand", "--json", `--outputFile=${report}`, ...tests], {
       cwd: ROOT,
       env: { ...process.env, HOMELAB_SNAPSHOTS_OFF: "1" },
       stdio: "ignore",
     });
     if (run.signal !== null) return undefined;
+    // --bail ends Jest at the first failing file, before it writes the report.
+    if (!existsSync(report)) return run.status === 0 ? 0 : 1;
     const result = JSON.parse(readFileSync(report, "utf8")) as { numFailedTests: number; numRuntimeErrorTestSuites: number };
     return result.numFailedTests + result.numRuntimeErrorTestSuites;
   };
