@@ -128,16 +128,33 @@ describe("the catalog", () => {
       "cert-manager": [50, 160, 384],
       traefik: [100, 128, 256],
       longhorn: [300, 512, 1024],
+      // Its CPU is a share of each node (guaranteedInstanceManagerCPU), counted apart.
+      "longhorn-instance-manager": [0, 0, 0],
       gitea: [100, 256, 512],
       argocd: [250, 512, 1024],
       loki: [100, 256, 1024],
       alloy: [50, 128, 256],
       grafana: [100, 192, 384],
+      prometheus: [150, 1024, 2048],
+      alertmanager: [10, 48, 128],
+      "config-reloader": [5, 24, 48],
+      "prometheus-operator": [20, 64, 192],
+      "kube-state-metrics": [10, 48, 192],
+      "node-exporter": [10, 32, 64],
+      "pve-exporter": [10, 64, 128],
+      ntfy: [10, 32, 128],
       vaultwarden: [50, 64, 256],
       adguard: [50, 96, 256],
     });
     // No CPU limit (config/apps.ts: omitted on purpose for bursty control-plane add-ons): CFS throttling would stall them.
     expect(Object.values(catalog).filter((r) => r.limitMilliCpu !== undefined)).toEqual([]);
+  });
+
+  test("who runs once per server, and who twice: DaemonSets count on every server, the reloader in two pods", () => {
+    const components = platformComponents(loadLab());
+    expect(components.filter((c) => c.perNode).map((c) => c.id)).toEqual(["metallb", "longhorn", "longhorn-instance-manager", "alloy", "node-exporter"]);
+    expect(components.filter((c) => (c.instances ?? 1) !== 1).map((c) => [c.id, c.instances])).toEqual([["config-reloader", 2]]);
+    expect(components.find((c) => c.id === "longhorn-instance-manager")?.perNodeCpuPercent).toBe(loadLab().platform.longhorn.instanceManagerCpuPercent);
   });
 });
 
@@ -151,9 +168,9 @@ describe("n−1", () => {
     ]);
     // Losing a 16 GB node leaves the smaller pair: still room for every request.
     expect(losses.map((l) => [l.node, l.survivingServers, l.capacity])).toEqual([
-      ["pve-01", ["k3s-master-2", "k3s-master-3"], { requests: { memoryMiB: 3200, milliCpu: 1700 }, allocatable: { memoryMiB: 10752 + 6656, milliCpu: 7000 }, fits: true }],
-      ["pve-02", ["k3s-master-1", "k3s-master-3"], { requests: { memoryMiB: 3200, milliCpu: 1700 }, allocatable: { memoryMiB: 10752 + 6656, milliCpu: 7000 }, fits: true }],
-      ["pve-03", ["k3s-master-1", "k3s-master-2"], { requests: { memoryMiB: 3200, milliCpu: 1700 }, allocatable: { memoryMiB: 2 * 10752, milliCpu: 7000 }, fits: true }],
+      ["pve-01", ["k3s-master-2", "k3s-master-3"], { requests: { memoryMiB: 4592, milliCpu: 2900 }, allocatable: { memoryMiB: 10752 + 6656, milliCpu: 7000 }, fits: true }],
+      ["pve-02", ["k3s-master-1", "k3s-master-3"], { requests: { memoryMiB: 4592, milliCpu: 2900 }, allocatable: { memoryMiB: 10752 + 6656, milliCpu: 7000 }, fits: true }],
+      ["pve-03", ["k3s-master-1", "k3s-master-2"], { requests: { memoryMiB: 4592, milliCpu: 2900 }, allocatable: { memoryMiB: 2 * 10752, milliCpu: 7000 }, fits: true }],
     ]);
     for (const loss of losses) {
       expect(loss.etcd).toEqual({ members: 3, surviving: 2, majority: 2, kept: true });

@@ -26,7 +26,7 @@ describe("the default lab's plan", () => {
   });
 
   test("ends with the verdict synth acts on: OK when there is no error (NOT OK would send the user looking)", () => {
-    expect(text.endsWith("\n\nOK: 0 errors, 1 warning.\n")).toBe(true);
+    expect(text.endsWith("\n\nOK: 0 errors, 2 warnings.\n")).toBe(true);
   });
 
   test("the example-key warning names the fix", () => {
@@ -75,24 +75,24 @@ describe("the default lab's plan", () => {
 
   test("gives each server's VM, what the system reserve leaves allocatable, and the DaemonSets on it", () => {
     expect(lines(text, /^ {2}k3s-master-\d +on /)).toEqual([
-      "  k3s-master-1  on pve-01  VM 12288 MiB, 4 cores  allocatable 10752 MiB, 3500m CPU  DaemonSets 768 MiB, 450m CPU",
-      "  k3s-master-2  on pve-02  VM 12288 MiB, 4 cores  allocatable 10752 MiB, 3500m CPU  DaemonSets 768 MiB, 450m CPU",
-      "  k3s-master-3  on pve-03  VM 8192 MiB, 4 cores   allocatable 6656 MiB, 3500m CPU   DaemonSets 768 MiB, 450m CPU",
+      "  k3s-master-1  on pve-01  VM 12288 MiB, 4 cores  allocatable 10752 MiB, 3500m CPU  DaemonSets 800 MiB, 940m CPU",
+      "  k3s-master-2  on pve-02  VM 12288 MiB, 4 cores  allocatable 10752 MiB, 3500m CPU  DaemonSets 800 MiB, 940m CPU",
+      "  k3s-master-3  on pve-03  VM 8192 MiB, 4 cores   allocatable 6656 MiB, 3500m CPU   DaemonSets 800 MiB, 940m CPU",
     ]);
   });
 
-  test("draws the platform's requests against the cluster's allocatable (3968 of 28160 MiB: 2.8 cells, drawn as 3)", () => {
+  test("draws the platform's requests against the cluster's allocatable (5392 of 28160 MiB: 3.8 cells, drawn as 4)", () => {
     expect(lines(text, /^ {2}(memory|CPU) +\[/)).toEqual([
-      "  memory  [###.................] 3968/28160 MiB allocatable",
-      "  CPU     [####................] 2150/10500m allocatable",
+      "  memory  [####................] 5392/28160 MiB allocatable",
+      "  CPU     [#######.............] 3840/10500m allocatable",
     ]);
   });
 
   test("gives every node's n−1 verdict, with what the two servers left must hold", () => {
     expect(lines(text, /^ {2}pve-0\d +survives/)).toEqual([
-      "  pve-01  survives  loses k3s-master-1; k3s-master-2 + k3s-master-3 keep etcd quorum (2 of 3) and hold every request (3200/17408 MiB, 1700/7000m CPU); Longhorn keeps 2 replicas",
-      "  pve-02  survives  loses k3s-master-2; k3s-master-1 + k3s-master-3 keep etcd quorum (2 of 3) and hold every request (3200/17408 MiB, 1700/7000m CPU); Longhorn keeps 2 replicas",
-      "  pve-03  survives  loses k3s-master-3; k3s-master-1 + k3s-master-2 keep etcd quorum (2 of 3) and hold every request (3200/21504 MiB, 1700/7000m CPU); Longhorn keeps 2 replicas",
+      "  pve-01  survives  loses k3s-master-1; k3s-master-2 + k3s-master-3 keep etcd quorum (2 of 3) and hold every request (4592/17408 MiB, 2900/7000m CPU); Longhorn keeps 2 replicas",
+      "  pve-02  survives  loses k3s-master-2; k3s-master-1 + k3s-master-3 keep etcd quorum (2 of 3) and hold every request (4592/17408 MiB, 2900/7000m CPU); Longhorn keeps 2 replicas",
+      "  pve-03  survives  loses k3s-master-3; k3s-master-1 + k3s-master-2 keep etcd quorum (2 of 3) and hold every request (4592/21504 MiB, 2900/7000m CPU); Longhorn keeps 2 replicas",
     ]);
   });
 
@@ -170,7 +170,7 @@ describe("address table", () => {
       ...exposedHosts(lab).map((h) => ({ component: h.component, url: h.url, address: "192.168.1.60" })),
       { component: "kubernetes-api", url: "https://k3s.home.arpa:6443", address: "192.168.1.50" },
     ]);
-    expect(exposedHosts(lab).map((h) => h.component)).toEqual(["traefik", "longhorn", "gitea", "argocd", "grafana", "vaultwarden", "adguard"]);
+    expect(exposedHosts(lab).map((h) => h.component)).toEqual(["traefik", "longhorn", "gitea", "argocd", "grafana", "ntfy", "vaultwarden", "adguard"]);
   });
 
   test("URLs resolve to Traefik, the API to the VIP", () => {
@@ -210,7 +210,12 @@ describe("a lab that fails the rules", () => {
   });
 
   test("a lab without problems prints no Problems section", () => {
-    const raw = labWith({ "vm.sshPublicKeys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINf2FaIBmpWPZk4/H0yxFFTimYAAdeY4hGONlEq1TGGh me@laptop"] });
+    const raw = labWith({
+      "vm.sshPublicKeys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINf2FaIBmpWPZk4/H0yxFFTimYAAdeY4hGONlEq1TGGh me@laptop"],
+      "proxmox.nodes[0].install.mac": "52:54:00:00:00:01",
+      "proxmox.nodes[1].install.mac": "52:54:00:00:00:02",
+      "proxmox.nodes[2].install.mac": "52:54:00:00:00:03",
+    });
     const text = renderPlan(planOf(stringify(raw)));
     expect(text).not.toContain("Problems");
     expect(text.endsWith("\n\nOK: 0 errors, 0 warnings.\n")).toBe(true);

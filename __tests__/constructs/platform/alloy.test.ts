@@ -71,8 +71,12 @@ describe("Alloy", () => {
     for (const [meta, label] of [["namespace", "namespace"], ["pod_name", "pod"], ["pod_container_name", "container"], ["pod_node_name", "node"]]) {
       expect(podRules).toContain(`source_labels = ["__meta_kubernetes_${meta}"]\n    target_label  = "${label}"`);
     }
-    // Every label a dashboard selects or groups on is one the pipeline sets.
-    const dashboards = readdirSync(DASHBOARDS).map((f) => readFileSync(join(DASHBOARDS, f), "utf8")).join("\n");
+    // Every label a log dashboard (Loki datasource) selects or groups on is one the pipeline sets.
+    const dashboards = readdirSync(DASHBOARDS)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => readFileSync(join(DASHBOARDS, f), "utf8"))
+      .filter((text) => JSON.parse(text).panels.every((p: { datasource?: { type?: string } }) => p.datasource?.type === "loki"))
+      .join("\n");
     const used = new Set([
       ...[...dashboards.matchAll(/[{,]\s*(\w+)\s*=~?\s*\\"/g)].map((m) => m[1]),
       ...[...dashboards.matchAll(/sum by \((\w+)\)/g)].map((m) => m[1]),
