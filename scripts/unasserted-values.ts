@@ -52,6 +52,10 @@ const NOT_WORTH: { readonly reason: string; readonly pattern: RegExp }[] = [
   },
   { reason: "array positions repeated as fields in the doctor's JSON", pattern: /^doctor\..*\.index$/ },
   { reason: "labels that only tell a person who made the object", pattern: /\.labels\.app\.kubernetes\.io\/managed-by$/ },
+  {
+    reason: "River's nesting keywords in the Alloy pipeline (rule {, selectors {, endpoint {): what they hold is asserted",
+    pattern: /\.configMap\.content#(rule|selectors|endpoint) \{$/,
+  },
 ];
 
 interface Leaf {

@@ -115,7 +115,9 @@ describe("capacity model", () => {
 });
 
 describe("the catalog", () => {
-  const catalog = Object.fromEntries(platformComponents(loadLab()).map((c) => [c.id, c.resources]));
+  // The doctor's plan lists it as capacity.components.
+  const components = asPlan(platformComponents(loadLab()), "capacity", "components");
+  const catalog = Object.fromEntries(components.map((c) => [c.id, c.resources]));
 
   test("every memory limit is at least the request: Kubernetes refuses a pod whose request exceeds its limit", () => {
     for (const [id, r] of Object.entries(catalog)) expect([id, r.limitMemoryMiB >= r.requestMemoryMiB]).toEqual([id, true]);
@@ -150,8 +152,24 @@ describe("the catalog", () => {
     expect(Object.values(catalog).filter((r) => r.limitMilliCpu !== undefined)).toEqual([]);
   });
 
+  test("each component lives in its namespace: a change moves it (a new namespace, the old one deleted)", () => {
+    const byNamespace: Record<string, string[]> = {};
+    for (const c of components) (byNamespace[c.namespace] ??= []).push(c.id);
+    expect(byNamespace).toEqual({
+      "metallb-system": ["metallb"],
+      "cert-manager": ["cert-manager"],
+      traefik: ["traefik"],
+      "longhorn-system": ["longhorn", "longhorn-instance-manager"],
+      gitea: ["gitea"],
+      argocd: ["argocd"],
+      observability: ["loki", "alloy", "grafana", "prometheus", "alertmanager", "config-reloader", "prometheus-operator", "kube-state-metrics", "node-exporter", "pve-exporter"],
+      ntfy: ["ntfy"],
+      vaultwarden: ["vaultwarden"],
+      adguard: ["adguard"],
+    });
+  });
+
   test("who runs once per server, and who twice: DaemonSets count on every server, the reloader in two pods", () => {
-    const components = platformComponents(loadLab());
     expect(components.filter((c) => c.perNode).map((c) => c.id)).toEqual(["metallb", "longhorn", "longhorn-instance-manager", "alloy", "node-exporter"]);
     expect(components.filter((c) => (c.instances ?? 1) !== 1).map((c) => [c.id, c.instances])).toEqual([["config-reloader", 2]]);
     expect(components.find((c) => c.id === "longhorn-instance-manager")?.perNodeCpuPercent).toBe(loadLab().platform.longhorn.instanceManagerCpuPercent);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { exposedHosts } from "../../config/apps";
+import { exposedHosts, platformComponents } from "../../config/apps";
 import { diagnoseYaml } from "../../doctor/diagnose";
 import { addressTable, buildPlan, urlTable, type Plan } from "../../doctor/plan";
 import { bar, renderPlan } from "../../doctor/render";
@@ -106,6 +106,33 @@ describe("the default lab's plan", () => {
     expect([lab.proxmox.hostReserveMiB, lab.proxmox.cpuOvercommit, lab.k3s.systemReserveMiB, lab.k3s.systemReserveMilliCpu]).toEqual([3072, 2, 1536, 500]);
   });
 
+  test("prints one row per address: the address or range, its owner, the config path to change", () => {
+    const rows = addressTable(loadLab());
+    expect(rows.length).toBeGreaterThan(10);
+    const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    for (const r of rows) {
+      const address = r.end ? `${r.ip}–${r.end}` : r.ip;
+      expect(text).toMatch(new RegExp(`^ {2}${escape(address)} +${escape(r.owner)} +${escape(r.path)}$`, "m"));
+    }
+  });
+
+  test("prints each URL with what serves it and the address it resolves to", () => {
+    for (const u of urlTable(loadLab())) expect(text).toMatch(new RegExp(`^ {2}${u.url.replace(/\./g, "\\.")} +${u.component} +${u.address.replace(/\./g, "\\.")}$`, "m"));
+  });
+
+  test("prints each platform component's requests and memory limit as the catalog has them", () => {
+    for (const c of platformComponents(loadLab())) {
+      const r = c.resources;
+      const size = c.perNodeCpuPercent !== undefined ? `${c.perNodeCpuPercent}% of each server's CPU` : `${r.requestMemoryMiB} MiB, ${r.requestMilliCpu}m / ${r.limitMemoryMiB} MiB`;
+      const line = new RegExp(`^ {2}${c.id} +${c.namespace} +${c.perNode ? "per node" : "shared"} +${size.replace(/[()%]/g, "\\$&")}${c.instances ? ` × ${c.instances}` : ""}$`, "m");
+      expect(text).toMatch(line);
+    }
+  });
+
+  test("the example MAC warning says what to replace and where to read the real values", () => {
+    expect(plan.problems[1].message).toContain("replace them, and the disk serials, with each node's own (`ip link` and `lsblk -d -o NAME,SERIAL` on that machine)");
+  });
+
   test("has no ANSI colors unless asked for", () => {
     expect(text).not.toContain("\u001b[");
     expect(renderPlan(plan, { color: true })).toContain("\u001b[33mwarning\u001b[0m");
@@ -134,7 +161,7 @@ describe("address table", () => {
   });
 
   test("names every address's owner and the config path that sets it", () => {
-    expect(addressTable(loadLab())).toEqual([
+    expect(recorded(addressTable(loadLab()), "doctor", ["addresses"])).toEqual([
       { ip: "192.168.1.1", owner: "gateway (ISP box)", path: "network.gateway", kind: "host" },
       { ip: "192.168.1.5", owner: "Raspberry Pi rpi-01", path: "raspberryPi.address", kind: "host" },
       { ip: "192.168.1.11", owner: "Proxmox node pve-01", path: "proxmox.nodes[0].address", kind: "host" },
@@ -166,7 +193,7 @@ describe("address table", () => {
 
   test("lists every app URL, each resolving to Traefik, then the API's", () => {
     const lab = loadLab();
-    expect(urlTable(lab)).toEqual([
+    expect(recorded(urlTable(lab), "doctor", ["urls"])).toEqual([
       ...exposedHosts(lab).map((h) => ({ component: h.component, url: h.url, address: "192.168.1.60" })),
       { component: "kubernetes-api", url: "https://k3s.home.arpa:6443", address: "192.168.1.50" },
     ]);

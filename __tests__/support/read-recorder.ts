@@ -10,11 +10,12 @@
  *
  * Unset (as in `npm test`), `recorded` returns its argument and nothing else is installed.
  */
-import { lineKey, linePath, parsedRoot, pathOf, segmentFor, type Root } from "./read-paths";
+import { leafPaths, lineKey, linePath, parsedRoot, pathOf, segmentFor, structuredContent, type Root } from "./read-paths";
 
 export const RECORDING = Boolean(process.env.HOMELAB_RECORD_READS);
 
 const INFO = Symbol("recorded");
+const EQUALITY = new Set(["toBe", "toEqual", "toStrictEqual"]);
 interface Info {
   readonly raw: object;
   readonly root: Root;
@@ -135,6 +136,12 @@ function loggable(copying: boolean): boolean {
  */
 export function noteStringMatcher(received: string, matcher: string, expected: unknown): void {
   if (received.length === 0) return;
+  // A one-line JSON value compared whole (`'{"v1":"12","v2":"12"}'`) asserts each of its leaves.
+  const path = strings.get(received);
+  if (path !== undefined && !received.includes("\n") && EQUALITY.has(matcher) && expected === received) {
+    const inner = structuredContent(received);
+    if (inner) for (const leaf of leafPaths(inner, parsedRoot(path))) reads.add(leaf);
+  }
   for (const [text, path] of texts) {
     const base = text.indexOf(received);
     if (base < 0 || (received.length < 40 && received !== text && !received.includes("\n"))) continue;
@@ -151,7 +158,7 @@ export function noteStringMatcher(received: string, matcher: string, expected: u
 }
 
 function ranges(received: string, matcher: string, expected: unknown): [number, number][] {
-  if (matcher === "toBe" || matcher === "toEqual" || matcher === "toStrictEqual") {
+  if (EQUALITY.has(matcher)) {
     // A whole text equal to another (a construct's property, a rendering of the same input) is an
     // inline snapshot: it holds every line and says of none why it is right. Part of a text counts.
     return expected === received && !texts.has(received) ? [[0, received.length]] : [];

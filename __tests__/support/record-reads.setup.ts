@@ -38,6 +38,20 @@ scope.expect = new Proxy(scope.expect, {
   apply(target, thisArg, args: unknown[]) {
     const matchers = Reflect.apply(target, thisArg, args) as object;
     const received = args[0];
+    // An array of strings compared whole (lines picked out of a text): each element against its own.
+    if (Array.isArray(received) && received.length > 0 && received.every((r) => typeof r === "string")) {
+      return new Proxy(matchers, {
+        get(m, key, receiver) {
+          const value = Reflect.get(m, key, receiver);
+          if ((key !== "toEqual" && key !== "toStrictEqual") || typeof value !== "function") return value;
+          return (...expected: unknown[]) => {
+            const want = expected[0];
+            if (Array.isArray(want)) received.forEach((r: string, i: number) => noteStringMatcher(r, "toBe", want[i]));
+            return value(...expected);
+          };
+        },
+      });
+    }
     if (typeof received !== "string") return matchers;
     return new Proxy(matchers, {
       get(m, key, receiver) {

@@ -11,8 +11,9 @@ const DASHBOARDS = join(__dirname, "..", "..", "..", "dashboards");
 
 /** The `name { … }` block of an Alloy pipeline, up to its closing brace at column 0. */
 function block(pipeline: string, name: string): string {
+  // Other blocks refer to it by this name (discovery.relabel.journal.rules).
+  expect(pipeline).toContain(`\n${name} {\n`);
   const start = pipeline.indexOf(`\n${name} {\n`);
-  if (start < 0) throw new Error(`no block ${name} in the pipeline`);
   return pipeline.slice(start + 1, pipeline.indexOf("\n}\n", start) + 2);
 }
 
@@ -84,6 +85,18 @@ describe("Alloy", () => {
     const set = new Set([...[...pipeline.matchAll(/target_label\s*= "(\w+)"/g)].map((m) => m[1]), "job", "node"]);
     expect(used.size).toBeGreaterThan(3);
     expect([...used].filter((label) => !set.has(label))).toEqual([]);
+  });
+
+  test("labels pod streams job=<namespace>/<container> and finds each container's log files by pod uid", () => {
+    const podRules = block(pipeline, 'discovery.relabel "pod_logs"');
+    expect(podRules).toContain(
+      'source_labels = ["__meta_kubernetes_namespace", "__meta_kubernetes_pod_container_name"]\n    separator     = "/"\n    target_label  = "job"',
+    );
+    expect(podRules).toContain(
+      'source_labels = ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"]\n    separator     = "/"\n    target_label  = "__path__"\n    replacement   = "/var/log/pods/*$1/*.log"',
+    );
+    expect(block(pipeline, 'discovery.kubernetes "pods"')).toContain('role  = "pod"\n    field = "spec.nodeName=" + sys.env("NODE_NAME")');
+    expect(block(pipeline, 'loki.write "default"')).toContain(`endpoint {\n    url = "${PUSH}"\n  }`);
   });
 
   test("sends pod lines through the CRI parser and both sources to the one Loki writer", () => {

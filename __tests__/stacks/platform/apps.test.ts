@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { platformComponents } from "../../../config/apps";
 import { HelmApp } from "../../../constructs/platform/helm-app";
@@ -132,6 +134,16 @@ describe("platform apps layer (fake base)", () => {
     const [, pvc] = resourcesOf(json, "kubernetes_persistent_volume_claim_v1")[0];
     expect(pvc.metadata).toMatchObject({ name: "vaultwarden-data", namespace: "vaultwarden" });
     expect(pvc.wait_until_bound).toBe(false);
+  });
+
+  test("Grafana's dashboards ConfigMap carries every dashboard file of the project unchanged", () => {
+    const dir = join(__dirname, "..", "..", "..", "dashboards");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    const [[, configMap]] = resourcesOf(json, "kubernetes_config_map_v1").filter(([, c]) => c.metadata.name.startsWith("grafana-dashboards"));
+    expect(Object.keys(configMap.data).sort()).toEqual(files);
+    // Their queries are checked in __tests__/dashboards.test.ts; here, that they arrive as written.
+    for (const file of files) expect(JSON.parse(configMap.data[file])).toEqual(JSON.parse(readFileSync(join(dir, file), "utf8")));
+    expect(configMap.metadata.namespace).toBe("observability");
   });
 
   test("exposes every web app of the phase through an ingress", () => {
