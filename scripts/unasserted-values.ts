@@ -48,7 +48,7 @@ const NOT_WORTH: { readonly reason: string; readonly pattern: RegExp }[] = [
   },
   {
     reason: "the doctor's headings and column titles",
-    pattern: /^doctor-text#(homelab doctor:|Addresses in |ADDRESS |URL |URLs$|Proxmox nodes \(|Kubernetes servers \(|Platform requests on |If one Proxmox node|Problems$)/,
+    pattern: /^doctor-text#(homelab doctor:|Addresses in |ADDRESS |URL |URLs$|Proxmox nodes \(|Kubernetes servers \(|Platform components \(|Platform requests on |If one Proxmox node|Problems$)/,
   },
   { reason: "array positions repeated as fields in the doctor's JSON", pattern: /^doctor\..*\.index$/ },
   { reason: "labels that only tell a person who made the object", pattern: /\.labels\.app\.kubernetes\.io\/managed-by$/ },

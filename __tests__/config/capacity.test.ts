@@ -169,6 +169,19 @@ describe("the catalog", () => {
     });
   });
 
+  test("each web app's host name, the first label of its URL", () => {
+    expect(components.filter((c) => c.webHostname !== undefined).map((c) => [c.id, c.webHostname])).toEqual([
+      ["traefik", "traefik"],
+      ["longhorn", "longhorn"],
+      ["gitea", "gitea"],
+      ["argocd", "argocd"],
+      ["grafana", "grafana"],
+      ["ntfy", "ntfy"],
+      ["vaultwarden", "vaultwarden"],
+      ["adguard", "adguard"],
+    ]);
+  });
+
   test("who runs once per server, and who twice: DaemonSets count on every server, the reloader in two pods", () => {
     expect(components.filter((c) => c.perNode).map((c) => c.id)).toEqual(["metallb", "longhorn", "longhorn-instance-manager", "alloy", "node-exporter"]);
     expect(components.filter((c) => (c.instances ?? 1) !== 1).map((c) => [c.id, c.instances])).toEqual([["config-reloader", 2]]);

@@ -6,10 +6,11 @@ import { leafPaths, segmentFor, structuredContent } from "./read-paths";
 
 type Recorder = typeof import("./read-recorder");
 
-/** A fresh recorder module, recording (HOMELAB_RECORD_READS is read when it loads). */
-function recording(): Recorder {
+/** A fresh recorder module, recording or not (HOMELAB_RECORD_READS is read when it loads). */
+function recording(on = true): Recorder {
   const before = process.env.HOMELAB_RECORD_READS;
-  process.env.HOMELAB_RECORD_READS = "unused-by-this-test";
+  if (on) process.env.HOMELAB_RECORD_READS = "unused-by-this-test";
+  else delete process.env.HOMELAB_RECORD_READS;
   try {
     let recorder: Recorder | undefined;
     jest.isolateModules(() => {
@@ -52,7 +53,7 @@ describe("read paths", () => {
 
 describe("the recorder", () => {
   test("is the identity unless HOMELAB_RECORD_READS is set", () => {
-    const plain = require("./read-recorder") as Recorder;
+    const plain = recording(false);
     const doc = { a: 1 };
     expect(plain.RECORDING).toBe(false);
     expect(plain.recorded(doc, "tf")).toBe(doc);

@@ -136,6 +136,14 @@ describe("Grafana", () => {
       ["prometheus", "prometheus", "http://prom:9090"],
       ["alertmanager", "alertmanager", "http://am:9093"],
     ]);
+    // All three are queried by Grafana's server (cluster-internal URLs) and cannot be edited in the UI.
+    expect(ds.map((d: any) => [d.name, d.access, d.editable])).toEqual([
+      ["Loki", "proxy", false],
+      ["Prometheus", "proxy", false],
+      ["Alertmanager", "proxy", false],
+    ]);
+    // Alertmanager is Prometheus's (the kube-prometheus-stack one); Grafana's own alerts do not go there.
+    expect(ds[2].jsonData).toEqual({ implementation: "prometheus", handleGrafanaManagedAlerts: false });
   });
 
   test("fails when a dashboard queries Prometheus and there is none", () => {
