@@ -181,8 +181,11 @@ describe("address table", () => {
 
   test("a range whose end comes before its start counts 0 addresses, not a negative number", () => {
     // Refused by the rules, still shown by the doctor: that is when the table is read.
-    const lab = labSchema.parse(labWith({ "loadBalancer.pool": { start: "192.168.1.79", end: "192.168.1.60" } }));
+    const lab = labSchema.parse(
+      labWith({ "loadBalancer.pool": { start: "192.168.1.79", end: "192.168.1.60" }, "network.dhcpRange": { start: "192.168.1.199", end: "192.168.1.100" } }),
+    );
     expect(addressTable(lab).find((r) => r.path === "loadBalancer.pool")?.owner).toBe("MetalLB pool (0 addresses)");
+    expect(addressTable(lab).find((r) => r.path === "network.dhcpRange")?.owner).toBe("DHCP range of the ISP box (0 addresses)");
   });
 
   test("every static and service address appears once", () => {
@@ -246,6 +249,18 @@ describe("a lab that fails the rules", () => {
     const text = renderPlan(planOf(stringify(raw)));
     expect(text).not.toContain("Problems");
     expect(text.endsWith("\n\nOK: 0 errors, 0 warnings.\n")).toBe(true);
+  });
+
+  test("a one-node lab still gets its n−1 verdict: losing that node stops everything", () => {
+    const raw = labWith({
+      "proxmox.nodes[2]": undefined,
+      "proxmox.nodes[1]": undefined,
+      "k3s.servers": [{ name: "k3s-master-1", vmId: 201, address: "192.168.1.21", proxmoxNode: "pve-01", memoryMiB: 12288 }],
+      "platform.longhorn.replicaCount": 1,
+    });
+    const plan = planOf(stringify(raw));
+    expect(plan.nMinusOne).toHaveLength(1);
+    expect(renderPlan(plan)).toMatch(/^If one Proxmox node goes down \(n−1\)\n {2}pve-01 +breaks +/m);
   });
 
   test("a node whose loss degrades something says what, in place of the survival summary", () => {
