@@ -6,7 +6,13 @@ module.exports = {
   maxWorkers: 2,
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
-  setupFilesAfterEnv: ["<rootDir>/__tests__/support/token-stack-traces.ts"],
+  setupFilesAfterEnv: [
+    "<rootDir>/__tests__/support/token-stack-traces.ts",
+    // `npm run test:unasserted` only: record which synthesized values the tests read.
+    ...(process.env.HOMELAB_RECORD_READS ? ["<rootDir>/__tests__/support/record-reads.setup.ts"] : []),
+    // `npm run test:unasserted -- --mutate` only: snapshots pass, the targeted assertions must catch.
+    ...(process.env.HOMELAB_SNAPSHOTS_OFF ? ["<rootDir>/__tests__/support/snapshots-off.setup.ts"] : []),
+  ],
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   coveragePathIgnorePatterns: ["/node_modules/", "/.gen/"],
 };

@@ -11,12 +11,16 @@ import {
 } from "../../config/capacity";
 import { labSchema } from "../../config/schema";
 import { labWith, loadLab, validLab } from "../helpers";
+import { recorded } from "../support/read-recorder";
+
+/** The default lab's model is the doctor's plan (`doctor.capacity.*`, `doctor.nMinusOne`): recorded as such for npm run test:unasserted. */
+const asPlan = <T>(value: T, ...segs: string[]): T => recorded(value, "doctor", segs);
 
 describe("capacity model", () => {
   const lab = loadLab();
 
   test("splits the platform's requests into shared ones and DaemonSets", () => {
-    const demand = platformDemand(lab);
+    const demand = asPlan(platformDemand(lab), "capacity", "platform");
     const components = platformComponents(lab);
     const sum = (perNode: boolean, key: "requestMemoryMiB" | "requestMilliCpu") =>
       components
@@ -75,25 +79,32 @@ describe("capacity model", () => {
   });
 
   test("hosts: VM memory against RAM minus the host reserve, vCPUs against threads × overcommit", () => {
-    expect(hostUsage(lab).map((h) => [h.node, h.vmMemoryMiB, h.availableMiB, h.vcpus, h.vcpuLimit, h.servers])).toEqual([
+    const hosts = asPlan(hostUsage(lab), "capacity", "hosts");
+    expect(hosts.map((h) => [h.node, h.vmMemoryMiB, h.availableMiB, h.vcpus, h.vcpuLimit, h.servers])).toEqual([
       ["pve-01", 12288, 16384 - 3072, 4, 16, ["k3s-master-1"]],
       ["pve-02", 12288, 16384 - 3072, 4, 16, ["k3s-master-2"]],
       ["pve-03", 8192, 12288 - 3072, 4, 8, ["k3s-master-3"]],
     ]);
+    // RAM (memoryGiB, in MiB) and threads are the config's, as the plan prints them.
+    expect(hosts.map((h) => [h.memoryMiB, h.threads])).toEqual(lab.proxmox.nodes.map((n) => [n.memoryGiB * 1024, n.threads]));
   });
 
   test("servers carry the DaemonSets", () => {
-    const servers = serverCapacity(lab);
+    const servers = asPlan(serverCapacity(lab), "capacity", "servers");
     expect(servers.map((s) => [s.name, s.proxmoxNode, s.allocatable.memoryMiB])).toEqual([
       ["k3s-master-1", "pve-01", 10752],
       ["k3s-master-2", "pve-02", 10752],
       ["k3s-master-3", "pve-03", 6656],
     ]);
     expect(servers[0].daemonSets).toEqual({ memoryMiB: 800, milliCpu: 940 });
+    // Every server runs every DaemonSet; each VM is its config's memory and cores (1000m a core).
+    expect(servers.map((s) => [s.vm, s.allocatable.milliCpu, s.daemonSets])).toEqual(
+      lab.k3s.servers.map((s) => [{ memoryMiB: s.memoryMiB, milliCpu: s.cores * 1000 }, s.cores * 1000 - 500, { memoryMiB: 800, milliCpu: 940 }]),
+    );
   });
 
   test("the cluster: VMs minus reserve against the platform's requests", () => {
-    expect(clusterCapacity(lab)).toEqual({
+    expect(asPlan(clusterCapacity(lab), "capacity", "cluster")).toEqual({
       servers: 3,
       vms: { memoryMiB: 32768, milliCpu: 12000 },
       systemReserve: { memoryMiB: 4608, milliCpu: 1500 },
@@ -103,14 +114,100 @@ describe("capacity model", () => {
   });
 });
 
+describe("the catalog", () => {
+  // The doctor's plan lists it as capacity.components.
+  const components = asPlan(platformComponents(loadLab()), "capacity", "components");
+  const catalog = Object.fromEntries(components.map((c) => [c.id, c.resources]));
+
+  test("every memory limit is at least the request: Kubernetes refuses a pod whose request exceeds its limit", () => {
+    for (const [id, r] of Object.entries(catalog)) expect([id, r.limitMemoryMiB >= r.requestMemoryMiB]).toEqual([id, true]);
+  });
+
+  test("the sizes, written out: requests are what the n−1 verdict counts, limits where a pod is OOM-killed", () => {
+    // [CPU request m, memory request MiB, memory limit MiB]: a change here is a change of the lab's footprint.
+    expect(Object.fromEntries(Object.entries(catalog).map(([id, r]) => [id, [r.requestMilliCpu, r.requestMemoryMiB, r.limitMemoryMiB]]))).toEqual({
+      metallb: [100, 128, 256],
+      "cert-manager": [50, 160, 384],
+      traefik: [100, 128, 256],
+      longhorn: [300, 512, 1024],
+      // Its CPU is a share of each node (guaranteedInstanceManagerCPU), counted apart.
+      "longhorn-instance-manager": [0, 0, 0],
+      gitea: [100, 256, 512],
+      argocd: [250, 512, 1024],
+      loki: [100, 256, 1024],
+      alloy: [50, 128, 256],
+      grafana: [100, 192, 384],
+      prometheus: [150, 1024, 2048],
+      alertmanager: [10, 48, 128],
+      "config-reloader": [5, 24, 48],
+      "prometheus-operator": [20, 64, 192],
+      "kube-state-metrics": [10, 48, 192],
+      "node-exporter": [10, 32, 64],
+      "pve-exporter": [10, 64, 128],
+      ntfy: [10, 32, 128],
+      vaultwarden: [50, 64, 256],
+      adguard: [50, 96, 256],
+    });
+    // No CPU limit (config/apps.ts: omitted on purpose for bursty control-plane add-ons): CFS throttling would stall them.
+    expect(Object.values(catalog).filter((r) => r.limitMilliCpu !== undefined)).toEqual([]);
+  });
+
+  test("each component lives in its namespace: a change moves it (a new namespace, the old one deleted)", () => {
+    const byNamespace: Record<string, string[]> = {};
+    for (const c of components) (byNamespace[c.namespace] ??= []).push(c.id);
+    expect(byNamespace).toEqual({
+      "metallb-system": ["metallb"],
+      "cert-manager": ["cert-manager"],
+      traefik: ["traefik"],
+      "longhorn-system": ["longhorn", "longhorn-instance-manager"],
+      gitea: ["gitea"],
+      argocd: ["argocd"],
+      observability: ["loki", "alloy", "grafana", "prometheus", "alertmanager", "config-reloader", "prometheus-operator", "kube-state-metrics", "node-exporter", "pve-exporter"],
+      ntfy: ["ntfy"],
+      vaultwarden: ["vaultwarden"],
+      adguard: ["adguard"],
+    });
+  });
+
+  test("each web app's host name, the first label of its URL", () => {
+    expect(components.filter((c) => c.webHostname !== undefined).map((c) => [c.id, c.webHostname])).toEqual([
+      ["traefik", "traefik"],
+      ["longhorn", "longhorn"],
+      ["gitea", "gitea"],
+      ["argocd", "argocd"],
+      ["grafana", "grafana"],
+      ["ntfy", "ntfy"],
+      ["vaultwarden", "vaultwarden"],
+      ["adguard", "adguard"],
+    ]);
+  });
+
+  test("who runs once per server, and who twice: DaemonSets count on every server, the reloader in two pods", () => {
+    expect(components.filter((c) => c.perNode).map((c) => c.id)).toEqual(["metallb", "longhorn", "longhorn-instance-manager", "alloy", "node-exporter"]);
+    expect(components.filter((c) => (c.instances ?? 1) !== 1).map((c) => [c.id, c.instances])).toEqual([["config-reloader", 2]]);
+    expect(components.find((c) => c.id === "longhorn-instance-manager")?.perNodeCpuPercent).toBe(loadLab().platform.longhorn.instanceManagerCpuPercent);
+  });
+});
+
 describe("n−1", () => {
   test("the default lab survives the loss of any node", () => {
-    const losses = nMinusOne(loadLab());
+    const losses = asPlan(nMinusOne(loadLab()), "nMinusOne");
     expect(losses.map((l) => [l.node, l.verdict, l.lostServers, l.consequences])).toEqual([
       ["pve-01", "survives", ["k3s-master-1"], []],
       ["pve-02", "survives", ["k3s-master-2"], []],
       ["pve-03", "survives", ["k3s-master-3"], []],
     ]);
+    // Losing a 16 GB node leaves the smaller pair: still room for every request.
+    expect(losses.map((l) => [l.node, l.survivingServers, l.capacity])).toEqual([
+      ["pve-01", ["k3s-master-2", "k3s-master-3"], { requests: { memoryMiB: 4592, milliCpu: 2900 }, allocatable: { memoryMiB: 10752 + 6656, milliCpu: 7000 }, fits: true }],
+      ["pve-02", ["k3s-master-1", "k3s-master-3"], { requests: { memoryMiB: 4592, milliCpu: 2900 }, allocatable: { memoryMiB: 10752 + 6656, milliCpu: 7000 }, fits: true }],
+      ["pve-03", ["k3s-master-1", "k3s-master-2"], { requests: { memoryMiB: 4592, milliCpu: 2900 }, allocatable: { memoryMiB: 2 * 10752, milliCpu: 7000 }, fits: true }],
+    ]);
+    for (const loss of losses) {
+      expect(loss.etcd).toEqual({ members: 3, surviving: 2, majority: 2, kept: true });
+      expect(loss.longhorn).toEqual({ replicaCount: 2, surviving: 2, fullyReplicated: true });
+      expect(loss.proxmox).toEqual({ nodes: 3, surviving: 2, kept: true });
+    }
     const pve03 = losses[2];
     expect(pve03.etcd).toEqual({ members: 3, surviving: 2, majority: 2, kept: true });
     expect(pve03.capacity).toEqual({

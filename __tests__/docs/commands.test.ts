@@ -42,6 +42,7 @@ const NOT_RUN: readonly { readonly pattern: RegExp; readonly reason: string }[] 
   { pattern: /^npm run (ansible:(check|runtime)|pve:converge)( |$)/, reason: ".ci/run runs it (ansible-lint; the converges need root, debootstrap Debian 13 and boot it with systemd-nspawn)" },
   { pattern: /^npm run alerts:check( |$)/, reason: ".ci/run runs it: promtool and amtool come from Debian's prometheus packages, installed there" },
   { pattern: /^npm run bench( |$)/, reason: "a benchmark of several minutes that prints figures; never part of the tests" },
+  { pattern: /^npm run test:unasserted( |$)/, reason: "runs the whole suite again under recording proxies, or once per mutant: minutes, a development aid" },
   { pattern: /^npm run (chart-keys|crd-schemas)( |$)/, reason: "reads a folder of pinned chart sources (or their rendered CRDs) that the repository does not hold" },
   { pattern: /^(npx )?cdktf (deploy|destroy|output)( |$)/, reason: "needs the lab: Proxmox, the cluster and the stacks' state" },
   {

@@ -1,18 +1,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { exposedHosts } from "../../config/apps";
+import { exposedHosts, platformComponents } from "../../config/apps";
 import { diagnoseYaml } from "../../doctor/diagnose";
 import { addressTable, buildPlan, urlTable, type Plan } from "../../doctor/plan";
 import { bar, renderPlan } from "../../doctor/render";
+import { labSchema } from "../../config/schema";
 import { FIXTURES, labWith, loadLab } from "../helpers";
+import { recorded, recordedText } from "../support/read-recorder";
 
 const DEFAULT_TEXT = readFileSync(join(FIXTURES, "labs", "default.yaml"), "utf8");
-const planOf = (text: string): Plan => buildPlan("homelab.yaml", diagnoseYaml(text, "homelab.yaml"));
+const planOf = (text: string): Plan => recorded(buildPlan("homelab.yaml", diagnoseYaml(text, "homelab.yaml")), "doctor");
 
 describe("the default lab's plan", () => {
   const plan = planOf(DEFAULT_TEXT);
-  const text = renderPlan(plan);
+  const text = recordedText(renderPlan(plan), "doctor-text");
 
   test("passes with only the shipped examples' warnings (SSH key, install MACs)", () => {
     expect(plan.ok).toBe(true);
@@ -21,6 +23,15 @@ describe("the default lab's plan", () => {
       ["warning", "proxmox.nodes[0].install.mac, proxmox.nodes[1].install.mac, proxmox.nodes[2].install.mac"],
     ]);
     expect(text).toContain("OK: 0 errors, 2 warnings.");
+  });
+
+  test("ends with the verdict synth acts on: OK when there is no error (NOT OK would send the user looking)", () => {
+    expect(text.endsWith("\n\nOK: 0 errors, 2 warnings.\n")).toBe(true);
+  });
+
+  test("the example-key warning names the fix", () => {
+    expect(plan.problems[0].message).toContain("replace it with your own public key (cat ~/.ssh/id_ed25519.pub)");
+    expect(text).toMatch(/^Problems\n {2}warning: vm\.sshPublicKeys\[0\]: this is the example key/m);
   });
 
   test("renders the same text as last time (review the diff like code)", () => {
@@ -53,6 +64,75 @@ describe("the default lab's plan", () => {
     expect(text).toMatch(/^ {2}pve-01 +memory \[#{18}\.{2}\] 12288\/13312 MiB +vCPU \[#{5}\.{15}\] 4\/16 +k3s-master-1$/m);
   });
 
+  test("draws every host's memory and vCPUs against what it can give, rounded to the nearest cell", () => {
+    // pve-03: 8192 of 9216 MiB is 17.8 cells of 20, drawn as 18.
+    expect(lines(text, /^ {2}pve-0\d +memory/)).toEqual([
+      "  pve-01  memory [##################..] 12288/13312 MiB  vCPU [#####...............] 4/16  k3s-master-1",
+      "  pve-02  memory [##################..] 12288/13312 MiB  vCPU [#####...............] 4/16  k3s-master-2",
+      "  pve-03  memory [##################..] 8192/9216 MiB    vCPU [##########..........] 4/8   k3s-master-3",
+    ]);
+  });
+
+  test("gives each server's VM, what the system reserve leaves allocatable, and the DaemonSets on it", () => {
+    expect(lines(text, /^ {2}k3s-master-\d +on /)).toEqual([
+      "  k3s-master-1  on pve-01  VM 12288 MiB, 4 cores  allocatable 10752 MiB, 3500m CPU  DaemonSets 800 MiB, 940m CPU",
+      "  k3s-master-2  on pve-02  VM 12288 MiB, 4 cores  allocatable 10752 MiB, 3500m CPU  DaemonSets 800 MiB, 940m CPU",
+      "  k3s-master-3  on pve-03  VM 8192 MiB, 4 cores   allocatable 6656 MiB, 3500m CPU   DaemonSets 800 MiB, 940m CPU",
+    ]);
+  });
+
+  test("draws the platform's requests against the cluster's allocatable (5392 of 28160 MiB: 3.8 cells, drawn as 4)", () => {
+    expect(lines(text, /^ {2}(memory|CPU) +\[/)).toEqual([
+      "  memory  [####................] 5392/28160 MiB allocatable",
+      "  CPU     [#######.............] 3840/10500m allocatable",
+    ]);
+  });
+
+  test("gives every node's n−1 verdict, with what the two servers left must hold", () => {
+    expect(lines(text, /^ {2}pve-0\d +survives/)).toEqual([
+      "  pve-01  survives  loses k3s-master-1; k3s-master-2 + k3s-master-3 keep etcd quorum (2 of 3) and hold every request (4592/17408 MiB, 2900/7000m CPU); Longhorn keeps 2 replicas",
+      "  pve-02  survives  loses k3s-master-2; k3s-master-1 + k3s-master-3 keep etcd quorum (2 of 3) and hold every request (4592/17408 MiB, 2900/7000m CPU); Longhorn keeps 2 replicas",
+      "  pve-03  survives  loses k3s-master-3; k3s-master-1 + k3s-master-2 keep etcd quorum (2 of 3) and hold every request (4592/21504 MiB, 2900/7000m CPU); Longhorn keeps 2 replicas",
+    ]);
+  });
+
+  test("the capacity section carries the reserves it was computed with, as the config sets them", () => {
+    const lab = loadLab();
+    expect(plan.capacity).toMatchObject({
+      hostReserveMiB: lab.proxmox.hostReserveMiB,
+      cpuOvercommit: lab.proxmox.cpuOvercommit,
+      systemReserve: { memoryMiB: lab.k3s.systemReserveMiB, milliCpu: lab.k3s.systemReserveMilliCpu },
+    });
+    expect([lab.proxmox.hostReserveMiB, lab.proxmox.cpuOvercommit, lab.k3s.systemReserveMiB, lab.k3s.systemReserveMilliCpu]).toEqual([3072, 2, 1536, 500]);
+  });
+
+  test("prints one row per address: the address or range, its owner, the config path to change", () => {
+    const rows = addressTable(loadLab());
+    expect(rows.length).toBeGreaterThan(10);
+    const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    for (const r of rows) {
+      const address = r.end ? `${r.ip}–${r.end}` : r.ip;
+      expect(text).toMatch(new RegExp(`^ {2}${escape(address)} +${escape(r.owner)} +${escape(r.path)}$`, "m"));
+    }
+  });
+
+  test("prints each URL with what serves it and the address it resolves to", () => {
+    for (const u of urlTable(loadLab())) expect(text).toMatch(new RegExp(`^ {2}${u.url.replace(/\./g, "\\.")} +${u.component} +${u.address.replace(/\./g, "\\.")}$`, "m"));
+  });
+
+  test("prints each platform component's requests and memory limit as the catalog has them", () => {
+    for (const c of platformComponents(loadLab())) {
+      const r = c.resources;
+      const size = c.perNodeCpuPercent !== undefined ? `${c.perNodeCpuPercent}% of each server's CPU` : `${r.requestMemoryMiB} MiB, ${r.requestMilliCpu}m / ${r.limitMemoryMiB} MiB`;
+      const line = new RegExp(`^ {2}${c.id} +${c.namespace} +${c.perNode ? "per node" : "shared"} +${size.replace(/[()%]/g, "\\$&")}${c.instances ? ` × ${c.instances}` : ""}$`, "m");
+      expect(text).toMatch(line);
+    }
+  });
+
+  test("the example MAC warning says what to replace and where to read the real values", () => {
+    expect(plan.problems[1].message).toContain("replace them, and the disk serials, with each node's own (`ip link` and `lsblk -d -o NAME,SERIAL` on that machine)");
+  });
+
   test("has no ANSI colors unless asked for", () => {
     expect(text).not.toContain("\u001b[");
     expect(renderPlan(plan, { color: true })).toContain("\u001b[33mwarning\u001b[0m");
@@ -80,10 +160,47 @@ describe("address table", () => {
     expect(at60).toEqual(["loadBalancer.pool", "loadBalancer.ingressIp"]);
   });
 
+  test("names every address's owner and the config path that sets it", () => {
+    expect(recorded(addressTable(loadLab()), "doctor", ["addresses"])).toEqual([
+      { ip: "192.168.1.1", owner: "gateway (ISP box)", path: "network.gateway", kind: "host" },
+      { ip: "192.168.1.5", owner: "Raspberry Pi rpi-01", path: "raspberryPi.address", kind: "host" },
+      { ip: "192.168.1.11", owner: "Proxmox node pve-01", path: "proxmox.nodes[0].address", kind: "host" },
+      { ip: "192.168.1.12", owner: "Proxmox node pve-02", path: "proxmox.nodes[1].address", kind: "host" },
+      { ip: "192.168.1.13", owner: "Proxmox node pve-03", path: "proxmox.nodes[2].address", kind: "host" },
+      { ip: "192.168.1.21", owner: "VM k3s-master-1", path: "k3s.servers[0].address", kind: "host" },
+      { ip: "192.168.1.22", owner: "VM k3s-master-2", path: "k3s.servers[1].address", kind: "host" },
+      { ip: "192.168.1.23", owner: "VM k3s-master-3", path: "k3s.servers[2].address", kind: "host" },
+      { ip: "192.168.1.50", owner: "Kubernetes API VIP (kube-vip)", path: "k3s.apiVip", kind: "vip" },
+      { ip: "192.168.1.60", end: "192.168.1.79", owner: "MetalLB pool (20 addresses)", path: "loadBalancer.pool", kind: "range" },
+      { ip: "192.168.1.60", owner: "Traefik ingress (MetalLB)", path: "loadBalancer.ingressIp", kind: "service" },
+      { ip: "192.168.1.61", owner: "AdGuard Home DNS (MetalLB)", path: "loadBalancer.dnsIp", kind: "service" },
+      { ip: "192.168.1.62", owner: "Gitea SSH (MetalLB)", path: "loadBalancer.gitSshIp", kind: "service" },
+      { ip: "192.168.1.100", end: "192.168.1.199", owner: "DHCP range of the ISP box (100 addresses)", path: "network.dhcpRange", kind: "range" },
+    ]);
+  });
+
+  test("a range whose end comes before its start counts 0 addresses, not a negative number", () => {
+    // Refused by the rules, still shown by the doctor: that is when the table is read.
+    const lab = labSchema.parse(
+      labWith({ "loadBalancer.pool": { start: "192.168.1.79", end: "192.168.1.60" }, "network.dhcpRange": { start: "192.168.1.199", end: "192.168.1.100" } }),
+    );
+    expect(addressTable(lab).find((r) => r.path === "loadBalancer.pool")?.owner).toBe("MetalLB pool (0 addresses)");
+    expect(addressTable(lab).find((r) => r.path === "network.dhcpRange")?.owner).toBe("DHCP range of the ISP box (0 addresses)");
+  });
+
   test("every static and service address appears once", () => {
     const rows = addressTable(loadLab()).filter((r) => r.kind !== "range");
     expect(rows).toHaveLength(12);
     expect(new Set(rows.map((r) => r.path)).size).toBe(12);
+  });
+
+  test("lists every app URL, each resolving to Traefik, then the API's", () => {
+    const lab = loadLab();
+    expect(recorded(urlTable(lab), "doctor", ["urls"])).toEqual([
+      ...exposedHosts(lab).map((h) => ({ component: h.component, url: h.url, address: "192.168.1.60" })),
+      { component: "kubernetes-api", url: "https://k3s.home.arpa:6443", address: "192.168.1.50" },
+    ]);
+    expect(exposedHosts(lab).map((h) => h.component)).toEqual(["traefik", "longhorn", "gitea", "argocd", "grafana", "ntfy", "vaultwarden", "adguard"]);
   });
 
   test("URLs resolve to Traefik, the API to the VIP", () => {
@@ -117,7 +234,39 @@ describe("a lab that fails the rules", () => {
   test("a config the schema refuses shows only the problems", () => {
     const plan = planOf("network: 42\n");
     expect(plan).toMatchObject({ ok: false, lan: null, addresses: [], urls: [], capacity: null, nMinusOne: [] });
-    expect(renderPlan(plan)).not.toContain("Addresses");
+    const text = renderPlan(plan);
+    for (const heading of ["Addresses", "URLs", "Proxmox nodes", "If one Proxmox node"]) expect(text).not.toContain(heading);
+    expect(text).toMatch(/^Problems\n {2}error: /m);
+  });
+
+  test("a lab without problems prints no Problems section", () => {
+    const raw = labWith({
+      "vm.sshPublicKeys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINf2FaIBmpWPZk4/H0yxFFTimYAAdeY4hGONlEq1TGGh me@laptop"],
+      "proxmox.nodes[0].install.mac": "52:54:00:00:00:01",
+      "proxmox.nodes[1].install.mac": "52:54:00:00:00:02",
+      "proxmox.nodes[2].install.mac": "52:54:00:00:00:03",
+    });
+    const text = renderPlan(planOf(stringify(raw)));
+    expect(text).not.toContain("Problems");
+    expect(text.endsWith("\n\nOK: 0 errors, 0 warnings.\n")).toBe(true);
+  });
+
+  test("a one-node lab still gets its n−1 verdict: losing that node stops everything", () => {
+    const raw = labWith({
+      "proxmox.nodes[2]": undefined,
+      "proxmox.nodes[1]": undefined,
+      "k3s.servers": [{ name: "k3s-master-1", vmId: 201, address: "192.168.1.21", proxmoxNode: "pve-01", memoryMiB: 12288 }],
+      "platform.longhorn.replicaCount": 1,
+    });
+    const plan = planOf(stringify(raw));
+    expect(plan.nMinusOne).toHaveLength(1);
+    expect(renderPlan(plan)).toMatch(/^If one Proxmox node goes down \(n−1\)\n {2}pve-01 +breaks +/m);
+  });
+
+  test("a node whose loss degrades something says what, in place of the survival summary", () => {
+    const text = renderPlan(planOf(stringify(labWith({ "platform.longhorn.replicaCount": 3 }))));
+    expect(text).toMatch(/^ {2}pve-01 +degraded +Longhorn volumes run degraded/m);
+    expect(text).not.toMatch(/^ {2}pve-01 .*keep etcd quorum/m);
   });
 });
 
@@ -128,7 +277,28 @@ describe("bar", () => {
     [10, 10, "[##########]"],
     [12, 10, "[##########]!"],
     [1, 0, "[!!!!!!!!!!]"],
+    [1, 1, "[##########]"],
   ])("%i of %i: %s", (used, total, expected) => {
     expect(bar(used, total, 10)).toBe(expected);
   });
+
+  // To the nearest cell: floor would draw 89 % as 17 of 20 and 2/3 as 6 of 10, ceil 1 MiB of a
+  // whole host as a full cell; neither shows the share a person reads off the bar.
+  test.each([
+    [1, 3, "[###.......]"],
+    [2, 3, "[#######...]"],
+    [1, 40, "[..........]"],
+    [3, 40, "[#.........]"],
+  ])("%i of %i rounds to the nearest cell: %s", (used, total, expected) => {
+    expect(bar(used, total, 10)).toBe(expected);
+  });
+
+  test("is 20 cells wide unless told otherwise", () => {
+    expect(bar(1, 2)).toBe(`[${"#".repeat(10)}${".".repeat(10)}]`);
+  });
 });
+
+/** The lines of `text` that match `pattern`, in order. */
+function lines(text: string, pattern: RegExp): string[] {
+  return text.split("\n").filter((line) => pattern.test(line));
+}

@@ -111,6 +111,18 @@ describe("InfraStack (default lab)", () => {
     });
   });
 
+  it("outputs every server of the config, each with its own VM's id", () => {
+    const lab = loadLab();
+    expect(Object.keys(json.output.servers.value)).toEqual(lab.k3s.servers.map((s) => s.name));
+    for (const server of lab.k3s.servers) {
+      expect(json.output.servers.value[server.name]).toEqual({
+        vm_id: expect.stringMatching(new RegExp(`^\\$\\{proxmox_virtual_environment_vm\\.${server.name}_vm_[0-9A-F]+\\.vm_id\\}$`)),
+        ip: server.address,
+        node: server.proxmoxNode,
+      });
+    }
+  });
+
   it("exposes the servers to the k3s stack, with a reference to each VM", () => {
     expect(stack.servers.map(({ name, vmId, address, proxmoxNode }) => ({ name, vmId, address, proxmoxNode }))).toEqual([
       { name: "k3s-master-1", vmId: 201, address: "192.168.1.21", proxmoxNode: "pve-01" },

@@ -82,3 +82,17 @@ test("in Terraform Cloud mode the same references read the k3s workspace's state
   });
   expect(tfcPlatform.provider.kubernetes[0].client_key).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-k3s\.outputs\./);
 });
+
+test("every provider is pinned to the exact version its bindings were generated for", () => {
+  const pins = { ...infra.terraform.required_providers, ...k3s.terraform.required_providers, ...platform.terraform.required_providers };
+  const schema = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "proxmox-provider-schema.json"), "utf8"));
+  // bpg/proxmox: the bindings in .gen/ and the schema fixture the resources are checked against.
+  expect(pins.proxmox).toEqual({ source: schema.provider, version: schema.version });
+  for (const name of ["helm", "kubernetes", "null", "random", "tls"]) {
+    // The prebuilt @cdktf/provider-* package says which provider and version it was generated from.
+    const bindings = require(`@cdktf/provider-${name}/package.json`).cdktf.provider;
+    const source = `registry.terraform.io/hashicorp/${pins[name].source.replace(/^hashicorp\//, "")}`;
+    expect([name, source, pins[name].version]).toEqual([name, bindings.name, bindings.version]);
+  }
+  expect(Object.keys(pins).sort()).toEqual(["helm", "kubernetes", "null", "proxmox", "random", "tls"]);
+});

@@ -7,6 +7,7 @@ import { Testing, type TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 import { buildLab } from "../../stacks/lab";
 import { buildPlatformBase, defaultCertificateNames, longhornBackupTarget, servingDomain } from "../../stacks/platform/base";
+import { exposedHosts } from "../../config/apps";
 import { labWith, loadLab, synthJson, validLab } from "../helpers";
 import { clusterStack, helmRelease, helmValues, releaseAddress, releaseDependsOn, resourcesOf, type Json } from "../support/terraform";
 
@@ -160,6 +161,53 @@ describe("addresses, names and storage from the config", () => {
     expect(certificate.issuerName).toBe("lab-ca");
     expect(certificate.dnsNames).toEqual(expect.arrayContaining(["*.home.arpa", "home.arpa", "traefik.home.arpa", "longhorn.home.arpa"]));
     expect(helmValues(json, "traefik").tlsStore.default.defaultCertificate.secretName).toBe(certificate.secretName);
+  });
+
+  test("the certificate names exactly the domain, its wildcard and each app's host", () => {
+    const { dnsNames } = helmValues(json, "cluster-issuers").certificate;
+    // home.arpa is a public suffix: browsers refuse *.home.arpa alone, so each host is named too.
+    expect(dnsNames).toEqual(["*.home.arpa", "home.arpa", ...exposedHosts(lab).map((h) => h.fqdn)]);
+  });
+
+  test("every release rolls back and cleans up a failed install or upgrade, given 10 minutes to become ready (15 for the metrics stack)", () => {
+    const releases = Object.values(resourcesOf(json, "helm_release"));
+    expect(releases.length).toBeGreaterThan(10);
+    // kube-prometheus-stack: its CRDs and a first Prometheus volume take a while on HDD-backed Longhorn.
+    const timeout = (name: string) => (name === "kube-prometheus-stack" ? 900 : 600);
+    for (const release of releases) {
+      expect([release.name, release.atomic, release.cleanup_on_fail, release.timeout]).toEqual([release.name, true, true, timeout(release.name)]);
+    }
+  });
+
+  test("the base releases get their catalog sizes (split evenly where a chart runs several pods)", () => {
+    const res = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+    expect(helmValues(json, "traefik").resources).toEqual(res("100m", "128Mi", "256Mi"));
+    expect(helmValues(json, "longhorn").longhornManager.resources).toEqual(res("300m", "512Mi", "1024Mi"));
+    const metallb = helmValues(json, "metallb");
+    for (const part of [metallb.controller, metallb.speaker]) expect(part.resources).toEqual(res("50m", "64Mi", "128Mi"));
+    const certManager = helmValues(json, "cert-manager");
+    for (const part of [certManager, certManager.webhook, certManager.cainjector]) expect(part.resources).toEqual(res("16m", "53Mi", "128Mi"));
+  });
+
+
+  test("the outputs a user reads after deploy: every app URL, the UI logins, each admin password, the GitOps repository", () => {
+    const urls = Object.fromEntries(exposedHosts(lab).map((h) => [h.component, h.url]));
+    expect(json.output.urls.value).toEqual(urls);
+    const password = (id: string) => `\${random_password.${id}.result}`;
+    // Logical ids follow the construct path: traefik/dashboard-auth/password -> traefik_dashboard-auth_password_<hash>.
+    const passwordOf = (construct: string) => {
+      const ids = Object.keys(resourcesOf(json, "random_password")).filter((id) => id.startsWith(`${construct.replace(/\//g, "_")}_password_`));
+      expect([construct, ids.length]).toEqual([construct, 1]);
+      return ids[0];
+    };
+    expect(json.output.ui_credentials.value).toEqual({
+      traefik: { url: "https://traefik.home.arpa", username: "admin", password: password(passwordOf("traefik/dashboard-auth")) },
+      longhorn: { url: "https://longhorn.home.arpa", username: "admin", password: password(passwordOf("longhorn/ui-auth")) },
+    });
+    for (const app of ["adguard", "argocd", "gitea", "grafana"]) {
+      expect(json.output[`${app}_admin_password`]).toMatchObject({ value: password(passwordOf(`${app}/admin`)), sensitive: true });
+    }
+    expect(json.output.gitops_repository.value).toBe("http://gitea-http.gitea.svc.cluster.local:3000/homelab/gitops.git");
   });
 
   test("Longhorn backs up to the Pi's NFS export and keeps the configured replicas", () => {

@@ -2,6 +2,7 @@
 import { App, TerraformStack, Testing } from "cdktf";
 import { parse } from "yaml";
 import { KubernetesAccess } from "../../constructs/kubernetes-access";
+import { recordedAs, unwrap } from "./read-recorder";
 
 /** Stand-ins for the k3s stack's credential (the platform stack gets cross-stack references). */
 export const TEST_CLUSTER_ACCESS = {
@@ -32,7 +33,9 @@ export function helmRelease(json: Json, name: string): Json & { logicalId: strin
   if (found.length !== 1) {
     throw new Error(`expected one helm_release named ${name}, found ${found.length}: ${Object.values(resourcesOf(json, "helm_release")).map((r) => r.name).join(", ")}`);
   }
-  return { ...found[0][1], logicalId: found[0][0] };
+  const [logicalId, release] = found[0];
+  // unwrap: a spread of a recorded release would count as reading each of its fields.
+  return recordedAs(release, { ...unwrap(release), logicalId });
 }
 
 /** The values a release passes to its chart, parsed back from YAML. */

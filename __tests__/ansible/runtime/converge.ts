@@ -45,6 +45,7 @@ import { renderInventory } from "../../../constructs/ansible/inventory";
 import { DOWNLOAD_NOTES, PLAYS, PROFILES, SKIP_TAGS, type HostProfile, type Play } from "./hosts";
 import { ensureImages } from "./lib/images";
 import type { Controller } from "./lib/controller";
+import { throwawayClusterCa } from "./lib/cluster-ca";
 import { Lab, type MachineSpec } from "./lib/lab";
 import { run, runParallel } from "./lib/sh";
 import { vmUserData, type VmUserData } from "./lib/user-data";
@@ -136,6 +137,8 @@ function main(): void {
 
     const secrets = {
       K3S_TOKEN: randomBytes(36).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 48),
+      // The cluster's CAs, as the k3s stack hands them over: only the server creating the cluster writes them.
+      K3S_CA_FILES: JSON.stringify(throwawayClusterCa()),
       TFC_AGENT_TOKEN: `stand-in-tfc-agent-token-${randomBytes(8).toString("hex")}`,
     };
     const ansible = new Ansible(lab, debian13, machines, work, url, expectations, secrets, controller);
@@ -456,7 +459,9 @@ class Ansible {
           .join(", ");
         say(`${job.name}: ${recap} (${jobs.length > 1 ? `side by side with ${jobs.length - 1} other, ` : ""}${Math.round((Date.now() - t0) / 1000)} s)`);
         if (statuses[i] !== 0) throw new Error(`${job.name} failed (exit ${statuses[i]}):\n${failures(job.log)}\nfull log: ${job.log}`);
-        if (readFileSync(job.log, "utf8").includes(this.secrets.K3S_TOKEN)) throw new Error(`${job.name}: the join token appears in the output`);
+        const output = readFileSync(job.log, "utf8");
+        if (output.includes(this.secrets.K3S_TOKEN)) throw new Error(`${job.name}: the join token appears in the output`);
+        if (output.includes("PRIVATE KEY")) throw new Error(`${job.name}: a CA private key from K3S_CA_FILES appears in the output`);
         reports.set(job.play.playbook, report);
       });
     }

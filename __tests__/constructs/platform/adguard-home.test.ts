@@ -103,6 +103,59 @@ describe("AdGuardHome", () => {
     expect(config.schema_version).toBe(31);
   });
 
+  test("the web Service, the probes and the ingress all use the UI's port 3000, by the Service name the ingress names", () => {
+    const app = values.controllers.adguard.containers.app;
+    expect(app.probes).toEqual({
+      liveness: { enabled: true, type: "TCP", port: 3000 },
+      readiness: { enabled: true, type: "TCP", port: 3000 },
+    });
+    expect(values.service.http).toEqual({ controller: "adguard", forceRename: "adguard-http", primary: true, ports: { http: { port: 3000, protocol: "HTTP" } } });
+    expect(values.service.dns).toMatchObject({ controller: "adguard", forceRename: "adguard-dns" });
+    const [, ingress] = only(json, "kubernetes_ingress_v1");
+    expect(ingress.spec.rule[0].http.path[0].backend.service.name).toBe(values.service.http.forceRename);
+  });
+
+  test("one pod at a time on its two ReadWriteOnce volumes, the query log and statistics kept on work", () => {
+    expect(values.controllers.adguard.strategy).toBe("Recreate");
+    expect(values.persistence.conf).toMatchObject({ accessMode: "ReadWriteOnce", size: "1Gi" });
+    expect(values.persistence.work).toMatchObject({
+      accessMode: "ReadWriteOnce",
+      size: "2Gi",
+      advancedMounts: { adguard: { app: [{ path: "/opt/adguardhome/work" }] } },
+    });
+  });
+
+  test("the seeding init container runs a shell from the same pinned image as the app", () => {
+    const init = values.controllers.adguard.initContainers["seed-config"];
+    expect(init.command.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(init.image).toEqual({ repository: "adguard/adguardhome", tag: ADGUARD_IMAGE.tag });
+  });
+
+  test("the app container gets the catalog's requests and limits", () => {
+    expect(values.controllers.adguard.containers.app.resources).toEqual({ requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } });
+  });
+
+  test("the web UI listens on port 3000 on every pod address, where the ingress sends it", () => {
+    expect(config.http).toEqual({ address: "0.0.0.0:3000" });
+    const [, ingress] = only(json, "kubernetes_ingress_v1");
+    expect(ingress.spec.rule[0].http.path[0].backend.service.port.number).toBe(Number(config.http.address.split(":")[1]));
+  });
+
+  test("answers DNS on every pod address (the LoadBalancer Service forwards port 53 to the pod)", () => {
+    expect(config.dns.bind_hosts).toEqual(["0.0.0.0"]);
+  });
+
+  test("spreads queries over the upstreams and caches the answers", () => {
+    expect(config.dns).toMatchObject({ upstream_mode: "load_balance", cache_enabled: true });
+  });
+
+  test("blocks ads from the first start: protection on, the AdGuard DNS filter enabled", () => {
+    expect(config.filtering).toMatchObject({ protection_enabled: true, filtering_enabled: true });
+    expect(config.filters).toEqual([
+      { enabled: true, url: "https://adguardteam.github.io/HostlistsRegistry/assets/filter_1.txt", name: "AdGuard DNS filter", id: 1 },
+    ]);
+  });
+
   test("the admin user's password is only a bcrypt hash reference of a generated password", () => {
     const [passwordId] = only(json, "random_password");
     expect(config.users).toEqual([{ name: "admin", password: `\${random_password.${passwordId}.bcrypt_hash}` }]);

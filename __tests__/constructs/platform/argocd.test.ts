@@ -46,6 +46,11 @@ describe("ArgoCd", () => {
     expect(values.configs.secret.argocdServerAdminPassword).toBeUndefined();
   });
 
+  test("the chart writes argocd-secret, with a fixed password time so that an upgrade logs nobody out", () => {
+    // With the default (now), every helm upgrade would change the mtime and end every session.
+    expect(values.configs.secret).toEqual({ createSecret: true, argocdServerAdminPasswordMtime: "2026-01-01T00:00:00Z" });
+  });
+
   test("turns off Dex and notifications", () => {
     expect(values.dex).toEqual({ enabled: false });
     expect(values.notifications).toEqual({ enabled: false });

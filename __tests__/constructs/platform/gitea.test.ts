@@ -54,6 +54,27 @@ describe("Gitea", () => {
     expect(values.strategy).toEqual({ type: "Recreate" });
   });
 
+  test("is one pod on a ReadWriteOnce volume, whose sessions, cache and queue need no Valkey", () => {
+    // One replica: SQLite and the RWO volume cannot be shared by a second pod.
+    expect(values.replicaCount).toBe(1);
+    expect(values.persistence.accessModes).toEqual(["ReadWriteOnce"]);
+    // Sessions in the database survive a restart; cache in memory; queue on disk (level).
+    expect(values.gitea.config.session).toEqual({ PROVIDER: "db" });
+    expect(values.gitea.config.cache).toEqual({ ADAPTER: "memory" });
+    expect(values.gitea.config.queue).toEqual({ TYPE: "level" });
+  });
+
+  test("refuses self-registration: accounts are made by the admin", () => {
+    expect(values.gitea.config.service).toEqual({ DISABLE_REGISTRATION: true });
+  });
+
+  test("serves HTTP on the ClusterIP port the ingress and ArgoCD's in-cluster URL use", () => {
+    expect(values.service.http).toEqual({ type: "ClusterIP", port: 3000 });
+    const [, ingress] = only(json, "kubernetes_ingress_v1");
+    expect(ingress.spec.rule[0].http.path[0].backend.service.port.number).toBe(values.service.http.port);
+    expect(gitea.inClusterUrl).toBe(`http://gitea-http.gitea.svc.cluster.local:${values.service.http.port}`);
+  });
+
   test("keeps repositories on a Longhorn volume of the configured size", () => {
     expect(values.persistence).toMatchObject({ enabled: true, storageClass: "longhorn", size: "10Gi" });
   });

@@ -7,6 +7,7 @@ import { Release } from "@cdktf/provider-helm/lib/release";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { GitopsBootstrap, GITOPS_ROOT_CHART_VERSION } from "../../../constructs/platform/gitops-bootstrap";
 import { treeSha256 } from "../../../constructs/tree-hash";
+import { recordParsed } from "../../support/read-recorder";
 import { newStack, only, synthJson } from "./apps-support";
 import { TEST_CLUSTER_ACCESS } from "../../support/terraform";
 
@@ -41,7 +42,8 @@ function build(stack: TerraformStack, overrides: Partial<ConstructorParameters<t
 function rootValues(valuesYaml: string, breakGlass: string): Record<string, any> {
   const expr = /\$\{\(length\(var\.gitops_repo_url\) >= 1\) \? var\.gitops_repo_url : "([^"]+)"\}/;
   expect(valuesYaml).toMatch(expr);
-  return parse(valuesYaml.replace(expr, (_m, inCluster: string) => (breakGlass.length >= 1 ? breakGlass : inCluster)));
+  // Recorded as the synthesized values string (for npm run test:unasserted).
+  return recordParsed(valuesYaml, parse(valuesYaml.replace(expr, (_m, inCluster: string) => (breakGlass.length >= 1 ? breakGlass : inCluster))));
 }
 
 describe("GitopsBootstrap", () => {
@@ -101,6 +103,10 @@ describe("GitopsBootstrap", () => {
     expect(root.depends_on).toEqual(["helm_release.argocd", `null_resource.${seedId}`, `kubernetes_secret_v1.${secretId}`]);
     expect(root).toMatchObject({ chart: "${path.root}/../../../charts/gitops-root", version: GITOPS_ROOT_CHART_VERSION, namespace: "argocd" });
     expect(rootValues(root.values[0], "")).toMatchObject({ name: "root", targetRevision: "main", path: "apps" });
+  });
+
+  test("the root Application lives in ArgoCD's default project, the one a fresh install has", () => {
+    expect(rootValues(root.values[0], "").project).toBe("default");
   });
 
   test("break-glass: the gitops_repo_url variable replaces the in-cluster remote when set", () => {

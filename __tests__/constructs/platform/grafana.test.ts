@@ -47,6 +47,50 @@ describe("Grafana", () => {
     expect(values.dashboardProviders["dashboardproviders.yaml"].providers[0].options.path).toBe("/var/lib/grafana/dashboards/homelab");
   });
 
+  test("the dashboards ConfigMap carries the project's files unchanged", () => {
+    const [, configMap] = only(json, "kubernetes_config_map_v1");
+    expect(JSON.parse(configMap.data["cluster-health.json"])).toEqual(clusterHealth);
+    expect(JSON.parse(configMap.data["logs.json"])).toEqual(logs);
+  });
+
+  test("provisioned dashboards can be neither deleted nor edited in the UI: the files are their source", () => {
+    expect(values.dashboardProviders["dashboardproviders.yaml"]).toEqual({
+      apiVersion: 1,
+      providers: [
+        {
+          name: "homelab",
+          orgId: 1,
+          folder: "Homelab",
+          type: "file",
+          disableDeletion: true,
+          editable: false,
+          options: { path: "/var/lib/grafana/dashboards/homelab" },
+        },
+      ],
+    });
+  });
+
+  test("Grafana's server, not the browser, queries Loki (its URL is cluster-internal), and the datasource is read-only", () => {
+    expect(values.datasources["datasources.yaml"]).toMatchObject({ apiVersion: 1 });
+    expect(values.datasources["datasources.yaml"].datasources[0]).toMatchObject({ name: "Loki", access: "proxy", editable: false });
+  });
+
+  test("never checks for updates: the version is pinned here, and the lab may have no way out", () => {
+    expect(values["grafana.ini"].analytics).toEqual({ check_for_updates: false });
+  });
+
+  test("knows its public name for links and redirects, and is reached only through the ingress", () => {
+    expect(values["grafana.ini"].server).toEqual({ domain: "grafana.home.arpa", root_url: "https://grafana.home.arpa/" });
+    expect(values.service).toEqual({ type: "ClusterIP", port: 80 });
+    const [, ingress] = only(json, "kubernetes_ingress_v1");
+    expect(ingress.spec.rule[0].http.path[0].backend.service.port.number).toBe(values.service.port);
+  });
+
+  test("keeps its data on its own ReadWriteOnce claim, hence the Recreate strategy", () => {
+    expect(values.persistence).toMatchObject({ type: "pvc", accessModes: ["ReadWriteOnce"] });
+    expect(values.deploymentStrategy).toEqual({ type: "Recreate" });
+  });
+
   test("every dashboard panel queries the Loki datasource", () => {
     for (const dashboard of [clusterHealth, logs] as any[]) {
       for (const panel of dashboard.panels) {
@@ -92,6 +136,14 @@ describe("Grafana", () => {
       ["prometheus", "prometheus", "http://prom:9090"],
       ["alertmanager", "alertmanager", "http://am:9093"],
     ]);
+    // All three are queried by Grafana's server (cluster-internal URLs) and cannot be edited in the UI.
+    expect(ds.map((d: any) => [d.name, d.access, d.editable])).toEqual([
+      ["Loki", "proxy", false],
+      ["Prometheus", "proxy", false],
+      ["Alertmanager", "proxy", false],
+    ]);
+    // Alertmanager is Prometheus's (the kube-prometheus-stack one); Grafana's own alerts do not go there.
+    expect(ds[2].jsonData).toEqual({ implementation: "prometheus", handleGrafanaManagedAlerts: false });
   });
 
   test("fails when a dashboard queries Prometheus and there is none", () => {

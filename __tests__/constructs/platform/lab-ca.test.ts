@@ -22,6 +22,15 @@ describe("LabCa", () => {
     expect(json.provider.tls).toBeDefined();
   });
 
+  test("the certificate is signed by the lab's own key and carries a subject key id, which certificates it signs point to", () => {
+    const { json } = synth();
+    const [keyId] = Object.keys(resourcesOf(json, "tls_private_key"));
+    const [cert] = Object.values(resourcesOf(json, "tls_self_signed_cert"));
+    expect(cert.private_key_pem).toBe(`\${tls_private_key.${keyId}.private_key_pem}`);
+    // cert-manager writes the issuer's SKI as each leaf's authority key id; chain builders match on it.
+    expect(cert.set_subject_key_id).toBe(true);
+  });
+
   test("stores the key pair as a kubernetes.io/tls Secret in cert-manager's namespace, by reference only", () => {
     const { json, ca } = synth();
     const [secret] = Object.values(resourcesOf(json, "kubernetes_secret_v1"));

@@ -43,6 +43,20 @@ describe("Loki", () => {
     expect(values.loki.compactor).toMatchObject({ retention_enabled: true, delete_request_store: "filesystem" });
   });
 
+  test("indexes by day from a fixed date: retention deletes whole 24 h index tables, and a moved date would hide stored logs", () => {
+    expect(values.loki.schemaConfig.configs).toEqual([
+      { from: "2026-01-01", store: "tsdb", object_store: "filesystem", schema: "v13", index: { prefix: "index_", period: "24h" } },
+    ]);
+  });
+
+  test("the compactor keeps its work on the persistent volume (mounted at /var/loki), so pending deletes survive a restart", () => {
+    expect(values.loki.compactor.working_directory).toBe("/var/loki/compactor");
+  });
+
+  test("runs no rules sidecar: the lab ships no Loki alert rules", () => {
+    expect(values.singleBinary.sidecar).toBe(false);
+  });
+
   test("turns off what only scalable installs need, and authentication (one tenant)", () => {
     for (const key of ["gateway", "chunksCache", "resultsCache", "minio", "lokiCanary", "test"]) expect(values[key]).toEqual({ enabled: false });
     for (const key of ["read", "write", "backend"]) expect(values[key]).toEqual({ replicas: 0 });

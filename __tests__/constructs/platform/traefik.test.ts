@@ -1,6 +1,6 @@
 import { Traefik, type TraefikProps } from "../../../constructs/platform/traefik";
 import { synthJson } from "../../helpers";
-import { clusterStack, helmRelease, helmValues } from "../../support/terraform";
+import { clusterStack, helmRelease, helmValues, resourcesOf } from "../../support/terraform";
 
 const PROPS: TraefikProps = {
   namespace: "traefik",
@@ -58,6 +58,20 @@ describe("Traefik", () => {
       entryPoints: ["websecure"],
       middlewares: [{ name: "traefik-dashboard-auth" }],
     });
+  });
+
+  test("Ingresses report Traefik's address in their status, which ArgoCD waits for to call an Ingress healthy", () => {
+    expect(helmValues(synth(), "traefik").providers.kubernetesIngress.publishedService).toEqual({ enabled: true });
+  });
+
+  test("the dashboard route's middleware is the one the basic-auth release makes, reading the users Secret", () => {
+    const json = synth();
+    const route = helmValues(json, "traefik").ingressRoute.dashboard;
+    const auth = helmValues(json, "traefik-dashboard-auth");
+    expect(auth).toEqual({ name: "traefik-dashboard-auth", secretName: "traefik-dashboard-auth-users" });
+    expect(route.middlewares).toEqual([{ name: auth.name }]);
+    const secrets = Object.values(resourcesOf(json, "kubernetes_secret_v1")).map((s) => s.metadata.name);
+    expect(secrets).toContain(auth.secretName);
   });
 
   test("takes the catalog resources, without a CPU limit", () => {

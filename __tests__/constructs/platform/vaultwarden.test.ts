@@ -51,6 +51,17 @@ describe("Vaultwarden", () => {
     expect(parse(only(build({ signupsAllowed: true }).json, "helm_release")[1].values[0]).signupsAllowed).toBe(true);
   });
 
+  test("invitations stay allowed when signups are off, so an existing member can still add the household", () => {
+    expect(values.signupsAllowed).toBe(false);
+    expect(values.invitationsAllowed).toBe(true);
+  });
+
+  test("runs as a Deployment that stops the old pod before starting the new one (its volume is ReadWriteOnce)", () => {
+    expect(values.resourceType).toBe("Deployment");
+    // RollingUpdate would start the new pod while the old one holds the volume: stuck on Multi-Attach.
+    expect(values.strategy).toEqual({ type: "Recreate" });
+  });
+
   test("the admin token comes only from a sensitive variable that must be empty or argon2", () => {
     const variable = json.variable.vaultwarden_admin_token;
     expect(variable).toMatchObject({ type: "string", default: "", sensitive: true, nullable: false });

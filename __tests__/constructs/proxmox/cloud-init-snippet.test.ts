@@ -1,12 +1,14 @@
 import { parse } from "yaml";
 import { CHRONY_CONF_TEMPLATE, CloudInitSnippet, renderCloudInitUserData } from "../../../constructs/proxmox/cloud-init-snippet";
 import { synthJson } from "../../helpers";
+import { recordedContent } from "../../support/read-recorder";
 import { loadProxmoxSchema, validateAgainstSchema } from "../../support/terraform-schema";
 import { PUBLIC_KEY, USER_DATA, only, testStack } from "./fixtures";
 
 describe("renderCloudInitUserData", () => {
   const text = renderCloudInitUserData(USER_DATA);
-  const doc = parse(text);
+  // The infra stack uploads this text as each VM's snippet (for npm run test:unasserted).
+  const doc = recordedContent(parse(text), "tf.resource.proxmox_virtual_environment_file.*.source_raw.data");
 
   it("starts with the #cloud-config header cloud-init requires", () => {
     expect(text.split("\n")[0]).toBe("#cloud-config");
@@ -28,6 +30,8 @@ describe("renderCloudInitUserData", () => {
       },
     ]);
     expect(doc.ssh_pwauth).toBe(false);
+    // No root login either: every session is the admin user's, through sudo.
+    expect(doc.disable_root).toBe(true);
     expect(text).not.toMatch(/^\s*(- )?(passwd|hashed_passwd|plain_text_passwd|password|chpasswd):/m);
   });
 
@@ -40,7 +44,10 @@ describe("renderCloudInitUserData", () => {
   });
 
   it("syncs time with the configured NTP servers and sets the time zone", () => {
-    const custom = parse(renderCloudInitUserData({ ...USER_DATA, ntpServers: ["192.168.1.1", "fr.pool.ntp.org"], timezone: "UTC" }));
+    const custom = recordedContent(
+      parse(renderCloudInitUserData({ ...USER_DATA, ntpServers: ["192.168.1.1", "fr.pool.ntp.org"], timezone: "UTC" })),
+      "tf.resource.proxmox_virtual_environment_file.*.source_raw.data",
+    );
     expect(custom.ntp).toEqual({
       enabled: true,
       ntp_client: "chrony",

@@ -148,6 +148,15 @@ describe("K3sServerVm", () => {
     expect(validateAgainstSchema(json, loadProxmoxSchema())).toEqual([]);
   });
 
+  it("its generation is made after the VM and replaced only with it (what reruns the K3s playbook)", () => {
+    const { json } = synthVm();
+    const [vmId] = Object.keys(json.resource.proxmox_virtual_environment_vm);
+    expect(only(json, "terraform_data")).toEqual({
+      depends_on: [`proxmox_virtual_environment_vm.${vmId}`],
+      lifecycle: { replace_triggered_by: [`proxmox_virtual_environment_vm.${vmId}.id`] },
+    });
+  });
+
   it("exposes its name, id, node and address from the config", () => {
     const { construct } = synthVm();
     expect(construct).toMatchObject({ name: "k3s-master-1", vmId: 201, proxmoxNode: "pve-01", ipv4Address: "192.168.1.21" });

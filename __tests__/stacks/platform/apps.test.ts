@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { platformComponents } from "../../../config/apps";
 import { HelmApp } from "../../../constructs/platform/helm-app";
@@ -5,6 +7,7 @@ import { buildPlatformApps } from "../../../stacks/platform/apps";
 import { fakeBase, newStack, resourcesOf, synthJson } from "../../constructs/platform/apps-support";
 import { labWith, loadLab, validLab } from "../../helpers";
 import { TEST_CLUSTER_ACCESS } from "../../support/terraform";
+import { recordedAs, unwrap } from "../../support/read-recorder";
 
 function synthApps(lab = loadLab()) {
   const stack = newStack("platform");
@@ -13,7 +16,7 @@ function synthApps(lab = loadLab()) {
 }
 
 const { stack, json } = synthApps();
-const releases = Object.fromEntries(resourcesOf(json, "helm_release").map(([id, r]) => [r.name, { id, ...r }]));
+const releases = Object.fromEntries(resourcesOf(json, "helm_release").map(([id, r]) => [r.name, recordedAs(r, { id, ...unwrap(r) })]));
 const ref = (name: string) => `helm_release.${releases[name].id}`;
 
 describe("platform apps layer (fake base)", () => {
@@ -97,6 +100,53 @@ describe("platform apps layer (fake base)", () => {
       const text = JSON.stringify(values);
       expect([name, /"requests":\{"cpu":"\d+m","memory":"\d+Mi"\}/.test(text), /"limits":\{"memory":"\d+Mi"/.test(text)]).toEqual([name, true, true]);
     }
+  });
+
+  test("every generated admin password is 32 letters and digits with two of each kind, so no app's complexity rule refuses it", () => {
+    const passwords = resourcesOf(json, "random_password").map(([, p]) => p);
+    expect(passwords.length).toBeGreaterThan(3);
+    for (const password of passwords) expect(password).toEqual({ length: 32, special: false, min_lower: 2, min_upper: 2, min_numeric: 2 });
+  });
+
+  test("every ingress routes the whole host (path / as a Prefix) to its app, in the app's namespace", () => {
+    for (const [, ingress] of resourcesOf(json, "kubernetes_ingress_v1")) {
+      const app = ingress.metadata.name;
+      expect([app, ingress.metadata.namespace]).toEqual([app, platformComponents(loadLab()).find((c) => c.id === app)!.namespace]);
+      expect(ingress.spec.rule[0].http.path[0]).toMatchObject({ path: "/", path_type: "Prefix" });
+    }
+  });
+
+  test("the GitOps seed reaches Gitea through its own Service and port, with the cluster access the k3s stack signed", () => {
+    const [[, seed]] = resourcesOf(json, "null_resource").filter(([id]) => id.startsWith("gitops_seed"));
+    const env = seed.provisioner[0]["local-exec"].environment;
+    const gitea = release("gitea") as any;
+    const [, giteaIngress] = resourcesOf(json, "kubernetes_ingress_v1").find(([, i]) => i.metadata.name === "gitea")!;
+    expect(env).toMatchObject({ GITEA_NAMESPACE: "gitea", GITEA_SERVICE: "gitea-http", GITEA_PORT: "3000" });
+    expect([env.GITEA_SERVICE, Number(env.GITEA_PORT)]).toEqual([giteaIngress.spec.rule[0].http.path[0].backend.service.name, gitea.service.http.port]);
+    // No kubeconfig file on the deploy machine: the script builds one from the cluster access it is given.
+    expect(env.KUBECONFIG).toBeUndefined();
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(["KUBE_SERVER", "KUBE_CA_PEM", "KUBE_CLIENT_CERT_PEM", "KUBE_CLIENT_KEY_PEM"]));
+  });
+
+  test("ArgoCD lists the repository under a name of its own, next to its URL", () => {
+    const [, repo] = resourcesOf(json, "kubernetes_secret_v1").find(([, s]) => s.metadata.name === "gitops-repository")!;
+    expect(repo.data).toMatchObject({ type: "git", name: "homelab-gitops", url: "http://gitea-http.gitea.svc.cluster.local:3000/homelab/gitops.git" });
+  });
+
+  test("Vaultwarden's claim is made in its namespace without Terraform waiting for the bind: the release waits for its pod, which needs it", () => {
+    const [, pvc] = resourcesOf(json, "kubernetes_persistent_volume_claim_v1")[0];
+    expect(pvc.metadata).toMatchObject({ name: "vaultwarden-data", namespace: "vaultwarden" });
+    expect(pvc.wait_until_bound).toBe(false);
+  });
+
+  test("Grafana's dashboards ConfigMap carries every dashboard file of the project unchanged", () => {
+    const dir = join(__dirname, "..", "..", "..", "dashboards");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    const [[, configMap]] = resourcesOf(json, "kubernetes_config_map_v1").filter(([, c]) => c.metadata.name.startsWith("grafana-dashboards"));
+    expect(Object.keys(configMap.data).sort()).toEqual(files);
+    // Their queries are checked in __tests__/dashboards.test.ts; here, that they arrive as written.
+    for (const file of files) expect(JSON.parse(configMap.data[file])).toEqual(JSON.parse(readFileSync(join(dir, file), "utf8")));
+    expect(configMap.metadata.namespace).toBe("observability");
   });
 
   test("exposes every web app of the phase through an ingress", () => {
