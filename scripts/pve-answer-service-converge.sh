@@ -19,8 +19,6 @@ source "$ROOT/scripts/lib/nspawn.sh"
 CACHE="$ROOT/ansible/.rootfs"
 WORK="$(mktemp -d /var/tmp/homelab-pi-converge.XXXXXX)"
 PI_ADDRESS=192.168.1.5 # raspberryPi.address of the default lab fixture
-# systemd-sysv: a booted machine; python3-apt for the apt module; iproute2 to add the Pi's address.
-PACKAGES=systemd-sysv,dbus,python3,python3-apt,iproute2,ca-certificates
 
 cleanup() {
   nspawn_stop
@@ -31,7 +29,7 @@ trap 'echo "FAILED: pve-answer-service-converge, line $LINENO: $BASH_COMMAND" >&
 
 nspawn_require_root pve-answer-service-converge
 nspawn_require_tools pve-answer-service-converge debootstrap systemd-nspawn ansible-playbook openssl curl
-TARBALL=$(nspawn_rootfs "$CACHE" "$PACKAGES")
+TARBALL=$(nspawn_rootfs "$CACHE" "$NSPAWN_PI_PACKAGES")
 
 echo "== answers from the default lab fixture"
 HASH="\$6\$converge\$$(printf 'x%.0s' $(seq 86))"

@@ -16,6 +16,11 @@
 # packages never share a stale image.
 
 NSPAWN_SUITE="${NSPAWN_SUITE:-trixie}"
+# The Raspberry Pi stand-in every Pi converge boots (one image, built once): systemd-sysv for a
+# booted machine, python3-apt for the apt module, iproute2 to add the Pi's address, and the
+# packages of the Pi's roles that have no network to fetch them there (private network): restic
+# and etcd-client (role offsite_backup).
+NSPAWN_PI_PACKAGES=systemd-sysv,dbus,python3,python3-apt,iproute2,ca-certificates,restic,etcd-client
 NSPAWN_PID=""
 NSPAWN_LEADER=""
 
