@@ -59,10 +59,14 @@ test("the rule file has the alert set of the issue", () => {
     "LonghornNodeStorageAlmostFull",
     "LonghornVolumeDegraded",
     "LonghornVolumeFaulted",
+    "OffsiteBackupFailed",
+    "OffsiteBackupTooOld",
     "PodCrashLooping",
     "ProxmoxHostDown",
     "ProxmoxStorageAlmostFull",
     "RaspberryPiDown",
+    "RestoreDrillFailed",
+    "RestoreDrillTooOld",
     "ScrapeTargetDown",
   ]);
 });

@@ -36,7 +36,7 @@ function ntfyVars(lab: LabConfig): Record<string, string> {
  */
 function offsiteVars(lab: LabConfig): Record<string, unknown> {
   const offsite = lab.raspberryPi?.offsiteBackup;
-  if (!offsite) return { pi_offsite_backup: false };
+  if (!offsite) return {};
   const repo = offsite.repository;
   const timers = offsiteTimers(lab, offsite);
   const ntfy = ntfyVars(lab);
