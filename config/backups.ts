@@ -110,6 +110,8 @@ export interface BackupRoute {
 
 export interface BackupPlan {
   readonly routes: readonly BackupRoute[];
+  /** The off-site repository with its schedule and retention, or why there is none. */
+  readonly offsite: string;
   /** The restore drill, or why there is none. */
   readonly drill: string;
   /** Commands that show whether the backups work (day two). */
@@ -121,9 +123,11 @@ export function backupPlan(lab: LabConfig): BackupPlan {
   const pi = lab.raspberryPi;
   const offsite = pi?.offsiteBackup;
   const longhorn = lab.platform.longhorn;
-  const away = offsite
-    ? `${repositoryLabel(offsite.repository)} (restic, encrypted; cron "${offsite.schedule}"; keeps ${offsite.retention.daily} daily, ${offsite.retention.weekly} weekly, ${offsite.retention.monthly} monthly)`
-    : "none: set raspberryPi.offsiteBackup";
+  const away = offsite ? repositoryLabel(offsite.repository) : "none: set raspberryPi.offsiteBackup";
+  const summary = offsite
+    ? `${repositoryLabel(offsite.repository)}: restic (encrypted) from ${pi!.name}, cron "${offsite.schedule}", forget --prune keeps ` +
+      `${offsite.retention.daily} daily, ${offsite.retention.weekly} weekly, ${offsite.retention.monthly} monthly`
+    : "none: every copy stays in the house (set raspberryPi.offsiteBackup: docs/backups.md)";
   const onPi = (path: string) => (pi ? `${pi.name}:${pi.backupExportPath}/${path}` : "none: no raspberryPi");
   const routes: BackupRoute[] = [
     {
@@ -143,22 +147,22 @@ export function backupPlan(lab: LabConfig): BackupPlan {
   routes.push({
     what: "Terraform state",
     source: tfc
-      ? `Terraform Cloud workspaces ${STATE_STACKS.map((s) => `${tfc.workspacePrefix}-${s}`).join(", ")} (every version kept there), pulled by npm run deploy`
-      : `${STATE_STACKS.map(localStateFile).join(", ")} on the deploy machine, copied by npm run deploy`,
-    local: offsite && pi ? `${pi.name}:${PI_STATE_REPOSITORY} (restic, encrypted)` : "none: set raspberryPi.offsiteBackup",
+      ? `Terraform Cloud, workspaces ${tfc.workspacePrefix}-<stack> (every version kept)`
+      : `${localStateFile("<stack>")} on the deploy machine`,
+    local: offsite && pi ? `${pi.name}:${PI_STATE_REPOSITORY} (restic, each npm run deploy)` : "none: set raspberryPi.offsiteBackup",
     offsite: offsite ? away : tfc ? "Terraform Cloud only" : "none",
   });
   if (pi) {
     routes.push({
       what: "the Pi's services",
-      source: pi.secondaryDns ? `${pi.name}: AdGuard Home configuration and state (/var/lib/adguardhome)` : `${pi.name}: no service state (secondaryDns off)`,
+      source: pi.secondaryDns ? "AdGuard Home on the Pi (/var/lib/adguardhome)" : "none (secondaryDns off)",
       local: "on the Pi only",
       offsite: pi.secondaryDns ? away : "nothing to copy",
     });
   }
   const drill = offsite
-    ? `cron "${offsite.drill.schedule}" on ${pi!.name}: restic check --read-data-subset=${offsite.drill.readDataPercent}%, the newest etcd snapshot restored (etcdctl snapshot status + restore), ` +
-      "the newest state of each stack restored and read as Terraform state; result in the node exporter's textfile collector"
+    ? `cron "${offsite.drill.schedule}" on ${pi!.name}: restic check --read-data-subset=${offsite.drill.readDataPercent}%, the newest etcd snapshot ` +
+      "restored and read (etcdctl snapshot status, snapshot restore), the newest state of each stack restored and parsed; result for the node exporter"
     : "none: no off-site repository to restore from";
   const checks = offsite
     ? [
@@ -167,5 +171,5 @@ export function backupPlan(lab: LabConfig): BackupPlan {
         `ssh ${pi!.user}@${pi!.address} journalctl -u ${BACKUP_UNITS.drill} -n 50`,
       ]
     : [];
-  return { routes, drill, checks };
+  return { routes, offsite: summary, drill, checks };
 }
