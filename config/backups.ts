@@ -15,21 +15,15 @@ import type { LabConfig, OffsiteBackupConfig, OffsiteRepositoryConfig } from "./
  */
 export const OFFSITE_ENV = {
   /** The restic password of the off-site repository and of the Pi's state repository. Keep a copy outside the house. */
-  password: "HOMELAB_RESTIC_PASSWORD",
+  passwordVar: "HOMELAB_RESTIC_PASSWORD",
   /** s3: the access key (B2: keyID; Wasabi, MinIO: access key). */
-  accessKeyId: "HOMELAB_OFFSITE_ACCESS_KEY_ID",
+  accessKeyIdVar: "HOMELAB_OFFSITE_ACCESS_KEY_ID",
   /** s3: its secret (B2: applicationKey). */
-  secretAccessKey: "HOMELAB_OFFSITE_SECRET_ACCESS_KEY",
+  secretAccessKeyVar: "HOMELAB_OFFSITE_SECRET_ACCESS_KEY",
   /** rest: HTTP basic auth of the REST server (optional). */
-  restUsername: "HOMELAB_OFFSITE_REST_USERNAME",
-  restPassword: "HOMELAB_OFFSITE_REST_PASSWORD",
+  restUsernameVar: "HOMELAB_OFFSITE_REST_USERNAME",
+  restPasswordVar: "HOMELAB_OFFSITE_REST_PASSWORD",
 } as const;
-
-/** The variables each repository type needs at first setup (the password always). */
-export function requiredEnvironment(type: OffsiteRepositoryConfig["type"]): string[] {
-  if (type === "s3") return [OFFSITE_ENV.password, OFFSITE_ENV.accessKeyId, OFFSITE_ENV.secretAccessKey];
-  return [OFFSITE_ENV.password];
-}
 
 /** The stacks whose local state the deploy wrapper copies to the Pi, in deploy order. */
 export const STATE_STACKS = ["infra", "k3s", "platform"] as const;
