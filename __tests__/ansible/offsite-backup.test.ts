@@ -255,6 +255,16 @@ describe("the state copy (state-store)", () => {
   });
 });
 
+describe("restore (disaster recovery)", () => {
+  test("puts the newest snapshot of this Pi back in place", () => {
+    const w = world();
+    config();
+    const out = run(w, ["restore"]);
+    expect(out.status).toBe(0);
+    expect(calls(w).at(-1)!.argv).toEqual(["restore", "aaaa2222", "--target", "/"]);
+  });
+});
+
 describe("the OnFailure hook (notify)", () => {
   test("posts the unit, the host and the recorded reason to ntfy, with the authorization", async () => {
     const received: { url?: string; headers: IncomingHttpHeaders; body: string }[] = [];
