@@ -575,7 +575,8 @@ export const sshKeysAreYours: Rule = (lab) =>
           warning(
             `vm.sshPublicKeys[${i}]`,
             `this is the example key shipped with homelab.yaml (comment "${EXAMPLE_KEY_COMMENT}"), whose private half ` +
-              `nobody has: replace it with your own public key (cat ~/.ssh/id_ed25519.pub)`,
+              `nobody has: replace it with your own public key (cat ~/.ssh/id_ed25519.pub); until then the infra stack's ` +
+              `plan stops at a precondition, so nothing is deployed with it`,
           ),
         ]
       : [],
