@@ -20,6 +20,8 @@ const ROLE = join(ROOT, "ansible", "roles", "offsite_backup");
 const PROGRAM = join(ROLE, "files", "homelab-backup");
 const STAND_INS = join(FIXTURES, "stand-ins");
 const EXPORT = "/srv/homelab-backups";
+// Each test spawns python3 a few times: seconds on a loaded machine.
+jest.setTimeout(30_000);
 
 let work: string;
 beforeEach(() => {
