@@ -85,7 +85,7 @@ describe("cronToOnCalendar (the Pi's systemd timers)", () => {
   const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
   const { cronToOnCalendar, cronRunsUtc } = require("../../config/cron") as typeof import("../../config/cron");
   const hasAnalyze = spawnSync("systemd-analyze", ["--version"], { stdio: "ignore" }).status === 0;
-  const LINES = ["30 4 * * *", "0 6 * * 0", "*/15 2-4 1,15 * mon-fri", "0 0 1 */3 *", "@weekly", "5 * * * *", "0 12 ? * SUN"];
+  const LINES = ["30 4 * * *", "0 6 * * 0", "0 3 15 * sun", "*/15 2-4 1,15 * mon-fri", "0 0 1 */3 *", "@weekly", "5 * * * *", "0 12 ? * SUN"];
 
   test.each([
     ["30 4 * * *", "Europe/Paris", ["*-*-* 04:30:00 Europe/Paris"]],
