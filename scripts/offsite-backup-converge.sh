@@ -157,7 +157,7 @@ nspawn_in systemd-analyze verify /etc/systemd/system/homelab-offsite-backup.serv
   /etc/systemd/system/homelab-backup-notify@.service >"$WORK/verify.log" 2>&1 || { cat "$WORK/verify.log"; echo "FAILED: systemd-analyze verify" >&2; exit 1; }
 echo "   systemd-analyze verify: the five units are clean"
 nspawn_in systemctl is-enabled --quiet homelab-offsite-backup.timer homelab-restore-drill.timer
-echo "   timers enabled: $(nspawn_in systemctl list-timers --all --no-legend 'homelab-*' | awk '{print $NF}' | sort -u | tr '\n' ' ')"
+echo "   timers enabled: $(nspawn_in systemctl list-timers --all --no-legend 'homelab-*' | awk '{print $(NF-1)}' | sort -u | tr '\n' ' ')"
 
 echo "== state-backup.yml (the state copy npm run deploy makes), twice"
 converge state state-backup.yml -e "homelab_state_dir=$WORK/state"
@@ -224,7 +224,7 @@ fi
 result=$(nspawn_in systemctl show -p Result --value homelab-restore-drill.service)
 [ "$(metric homelab_restore_drill_success homelab_restore_drill)" = 0 ] || { cat "$prom"; echo "FAILED: the failed drill is recorded as green" >&2; exit 1; }
 grep -qx 'homelab_restore_drill_check_success{check="repository"} 0' "$prom" || { cat "$prom"; echo "FAILED: the repository check is not the failed one" >&2; exit 1; }
-echo "   the drill fails (unit result: $result), recorded: $(grep -E 'check_success' "$prom" | tr '\n' ' ')"
+echo "   the drill fails (unit result: $result), recorded: $(grep -E '^homelab_restore_drill_check_success' "$prom" | tr '\n' ' ')"
 for _ in $(seq 40); do [ "$(ls "$WORK/ntfy" | wc -l)" -gt "$before" ] && break; sleep 0.25; done
 sent=$(ls "$WORK/ntfy" | sort -n | tail -n 1)
 [ -n "$sent" ] && python3 - "$WORK/ntfy/$sent" "$NTFY_PUBLISH_AUTHORIZATION" <<'PY' || { nspawn_in journalctl -u 'homelab-backup-notify@*' --no-pager -o cat | tail; echo "FAILED: no failure notice reached ntfy" >&2; exit 1; }
