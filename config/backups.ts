@@ -25,8 +25,12 @@ export const OFFSITE_ENV = {
   restPasswordVar: "HOMELAB_OFFSITE_REST_PASSWORD",
 } as const;
 
-/** The stacks whose local state the deploy wrapper copies to the Pi, in deploy order. */
+/** The stacks `npm run deploy` deploys and whose state it copies to the Pi, in deploy order. */
 export const STATE_STACKS = ["infra", "k3s", "platform"] as const;
+/** With Terraform Cloud, the stack that sets up its workspaces, whose state stays on the laptop. */
+export const TFC_STACK = "tfc";
+/** Every stack whose state the Pi stores and the drill restores. */
+export const PI_STATE_STACKS = [...STATE_STACKS, TFC_STACK] as const;
 
 /** The restic tag of every Terraform state snapshot, and the tag of one stack's. */
 export const STATE_TAG = "terraform-state";

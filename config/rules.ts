@@ -582,6 +582,34 @@ export const sshKeysAreYours: Rule = (lab) =>
       : [],
   );
 
+/**
+ * Terraform Cloud runs the stacks in agent execution mode (stacks/tfc-stack.ts): with no agent on
+ * the LAN every run would wait in the queue forever. And an agent without Terraform Cloud has no
+ * pool to join.
+ */
+export const terraformCloudHasAnAgent: Rule = (lab) => {
+  const agent = lab.raspberryPi?.terraformCloudAgent === true;
+  if (lab.terraformCloud && !agent) {
+    return [
+      error(
+        lab.raspberryPi ? "raspberryPi.terraformCloudAgent" : "terraformCloud",
+        `terraformCloud runs every stack on the lab's own agent (Terraform Cloud cannot reach Proxmox on your LAN), but no agent is configured: ` +
+          (lab.raspberryPi ? "set raspberryPi.terraformCloudAgent: true" : "add a raspberryPi with terraformCloudAgent: true") +
+          ", or remove terraformCloud to keep state on this machine",
+      ),
+    ];
+  }
+  if (agent && !lab.terraformCloud) {
+    return [
+      error(
+        "raspberryPi.terraformCloudAgent",
+        "the Pi's Terraform Cloud agent needs an organization to join: add terraformCloud.organization, or set raspberryPi.terraformCloudAgent: false",
+      ),
+    ];
+  }
+  return [];
+};
+
 // --- Unattended Proxmox VE installation (issue 14) ---------------------------------------------
 
 /** Nodes that carry install facts, with their index in proxmox.nodes. */
@@ -823,6 +851,7 @@ export const RULE_NEEDS: ReadonlyMap<Rule, readonly Section[]> = new Map<Rule, r
   [alertsHaveADestination, ["platform"]],
   [metricsHaveDashboards, ["platform"]],
   [sshKeysAreYours, ["vm"]],
+  [terraformCloudHasAnAgent, ["raspberryPi", "terraformCloud"]],
   // Unattended installation (issue 14).
   [installMacsAreUnique, ["proxmox"]],
   [installDiskIsSet, ["proxmox"]],

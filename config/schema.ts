@@ -445,7 +445,7 @@ const piSchema = z.strictObject({
   terraformCloudAgent: z
     .boolean()
     .default(false)
-    .describe("Install a Terraform Cloud agent so remote runs reach Proxmox (needs `terraformCloud`)."),
+    .describe("Run the Terraform Cloud agent that executes the lab's runs on the LAN (needed by, and only with, `terraformCloud`)."),
   offsiteBackup: offsiteBackupSchema.optional(),
 });
 
@@ -598,7 +598,9 @@ export const labSchema = z
     raspberryPi: piSchema.optional(),
     loadBalancer: loadBalancerSchema,
     platform: platformSchema.prefault({}),
-    terraformCloud: terraformCloudSchema.optional().describe("Use Terraform Cloud for state (one workspace per stack)."),
+    terraformCloud: terraformCloudSchema
+      .optional()
+      .describe("Run the stacks in Terraform Cloud, on the Pi's agent: one workspace per stack, set up by the tfc stack (README \"Terraform Cloud\")."),
   })
   .describe("homelab: one file describes the whole lab.");
 

@@ -57,7 +57,8 @@ export class DataGuard extends Construct {
     }
     const lifted = guards.filter((g) => allow === "all" || allow.includes(g.name));
     for (const guard of lifted) guard.allowDestroy();
-    return lifted.map((g) => g.name);
+    // One name may guard several resources (the cluster's CA keys): each name once.
+    return [...new Set(lifted.map((g) => g.name))];
   }
 
   public readonly name: string;

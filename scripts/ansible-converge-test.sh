@@ -70,6 +70,26 @@ HOMELAB_CONFIG="$ROOT/__tests__/fixtures/labs/default.yaml" \
 # A throwaway token, as the k3s stack's random_password would be (alphanumeric, 48 characters).
 K3S_TOKEN=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 48 || true)
 export K3S_TOKEN
+# Throwaway CA files, as the k3s stack's K3sClusterCa hands them over (JSON, file name -> PEM): the
+# first server, which creates the cluster, must get them (roles/k3s_server/tasks/custom_ca.yml).
+K3S_CA_FILES=$(python3 - "$WORK" <<'PY'
+import json, os, subprocess, sys
+work = sys.argv[1]
+files = {}
+for ca in ["server-ca", "client-ca", "request-header-ca", "etcd/peer-ca", "etcd/server-ca"]:
+    key, crt = f"{work}/ca.key", f"{work}/ca.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", crt, "-days", "1", "-subj", f"/CN=converge-{ca.replace('/', '-')}"],
+                   check=True, capture_output=True)
+    files[f"{ca}.crt"], files[f"{ca}.key"] = open(crt).read(), open(key).read()
+subprocess.run(["openssl", "genrsa", "-out", f"{work}/service.key", "2048"], check=True, capture_output=True)
+files["service.key"] = open(f"{work}/service.key").read()
+for f in ("ca.key", "ca.crt", "service.key"):
+    os.remove(f"{work}/{f}")
+print(json.dumps(files))
+PY
+)
+export K3S_CA_FILES
 export ANSIBLE_CONFIG="$ROOT/ansible/ansible.cfg" ANSIBLE_ROLES_PATH="$ROOT/ansible/roles"
 # One chroot exec per task instead of copy + chmod + run + remove.
 export ANSIBLE_PIPELINING=true
@@ -81,7 +101,7 @@ playbook() {
 
 echo "== skipped tags: $SKIP_TAGS (these tasks need a running kernel, systemd, the K3s download or the Longhorn disk):"
 # group_by hosts exist only at run time, so list the tasks from one play that names every K3s role.
-printf -- '- name: Every K3s role\n  hosts: server\n  roles: [node_prereqs, kube_vip, k3s_server, kubeconfig]\n' >"$WORK/list.yml"
+printf -- '- name: Every K3s role\n  hosts: server\n  roles: [node_prereqs, kube_vip, k3s_server]\n' >"$WORK/list.yml"
 playbook "$WORK/list.yml" --list-tasks --tags "$SKIP_TAGS" |
   grep -E '^\s+[A-Za-z0-9_]+ : ' | sed -E 's/\s+TAGS: .*//; s/^\s+/   - /' | sort -u
 echo "   (handlers that restart services are skipped by their chroot check: handlers ignore tags)"
@@ -111,6 +131,11 @@ sed -n '/PLAY RECAP/,$p' "$WORK/verify.log" | grep -E 'ok=' | sed 's/^/   /'
 
 if grep -rqsF "$K3S_TOKEN" "$WORK/hosts.yaml" "$ROOT/ansible/roles" "$ROOT/ansible/playbooks" "$WORK/run1.log" "$WORK/run2.log"; then
   echo "FAILED: the join token appears in the inventory, the roles or the Ansible output" >&2
+  exit 1
+fi
+
+if grep -qsF "PRIVATE KEY" "$WORK/run1.log" "$WORK/run2.log" "$WORK/verify.log"; then
+  echo "FAILED: a CA private key from K3S_CA_FILES appears in the Ansible output" >&2
   exit 1
 fi
 

@@ -12,7 +12,10 @@
 #   GITOPS_SOURCE_DIR            folder to publish (the project's gitops/)
 #   GITEA_URL                    optional: Gitea base URL reachable from here; when empty, a
 #                                kubectl port-forward to GITEA_NAMESPACE/svc/GITEA_SERVICE:GITEA_PORT
-#                                is opened (needs KUBECONFIG)
+#                                is opened, with the cluster credential below (or KUBECONFIG)
+#   KUBE_SERVER, KUBE_CA_PEM,    the API URL, its CA, the admin certificate and key (PEM), as the
+#   KUBE_CLIENT_CERT_PEM,        platform stack passes them: the script writes a kubeconfig into its
+#   KUBE_CLIENT_KEY_PEM          own temporary folder (0700) and deletes it on exit
 #   GITEA_LOCAL_PORT             local port of that port-forward (default 13000)
 #   GITOPS_REMOTE_OVERRIDE       the break-glass remote ArgoCD follows instead of Gitea, if any:
 #                                Gitea may be down, so nothing is done (rerun once it is cleared)
@@ -39,6 +42,7 @@ for tool in curl git; do
   command -v "$tool" >/dev/null || { echo "gitops-seed: $tool is required" >&2; exit 1; }
 done
 
+umask 077
 work="$(mktemp -d)"
 pf_pid=""
 cleanup() {
@@ -46,6 +50,32 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+if [ -z "${GITEA_URL:-}" ] && [ -n "${KUBE_SERVER:-}" ]; then
+  for var in KUBE_CA_PEM KUBE_CLIENT_CERT_PEM KUBE_CLIENT_KEY_PEM; do
+    [ -n "${!var:-}" ] || { echo "gitops-seed: KUBE_SERVER is set but $var is empty" >&2; exit 1; }
+  done
+  b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
+  cat >"$work/kubeconfig" <<KUBECONFIG_EOF
+apiVersion: v1
+kind: Config
+clusters:
+  - name: homelab
+    cluster:
+      server: $KUBE_SERVER
+      certificate-authority-data: $(b64 "$KUBE_CA_PEM")
+users:
+  - name: homelab-admin
+    user:
+      client-certificate-data: $(b64 "$KUBE_CLIENT_CERT_PEM")
+      client-key-data: $(b64 "$KUBE_CLIENT_KEY_PEM")
+contexts:
+  - name: homelab
+    context: { cluster: homelab, user: homelab-admin }
+current-context: homelab
+KUBECONFIG_EOF
+  export KUBECONFIG="$work/kubeconfig"
+fi
 
 if [ -z "${GITEA_URL:-}" ]; then
   command -v kubectl >/dev/null || { echo "gitops-seed: kubectl is required (or set GITEA_URL)" >&2; exit 1; }

@@ -108,7 +108,8 @@ function summary(configFile: string, outdir: string, stacks: readonly StackSumma
     lines.push(`  ${s.name.padEnd(width)}  ${String(s.resources).padStart(3)} resources  (${extra})`);
   }
   if (warnings > 0) lines.push(`${warnings} warning${warnings === 1 ? "" : "s"} (printed above): read them before you deploy`);
-  lines.push("next: npm run doctor (the plan), then npm run deploy (cdktf deploy infra k3s platform, then the state copied to the Pi)");
+  const tfc = stacks.some((st) => st.name === "tfc") ? "npx cdktf deploy tfc (Terraform Cloud's workspaces and agent pool, once), then " : "";
+  lines.push(`next: npm run doctor (the plan), then ${tfc}npm run deploy (cdktf deploy infra k3s platform, then the state copied to the Pi)`);
   return lines.join("\n") + "\n";
 }
 

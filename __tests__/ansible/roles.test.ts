@@ -113,15 +113,26 @@ describe("inventory contract", () => {
     }
   });
 
-  test("the kube_vip and kubeconfig templates read only inventory variables or their own defaults", () => {
+  test("the kube_vip templates read only inventory variables or their own defaults", () => {
     const vars = new Set([...Object.keys(inv.all.vars), ...Object.keys(cluster.vars), "k3s_node_ip", "k3s_first_server"]);
-    for (const role of ["kube_vip", "kubeconfig"]) {
+    for (const role of ["kube_vip"]) {
       const defaults = Object.keys(yamlOf(`roles/${role}/defaults/main.yml`));
       const text = filesUnder(`roles/${role}`).map(read).join("\n");
-      const used = [...text.matchAll(/\b((?:k3s|kube_vip|kubeconfig)_[a-z_]+)\b/g)].map((m) => m[1]);
-      const unknown = [...new Set(used)].filter((v) => !vars.has(v) && !defaults.includes(v) && !/^kubeconfig_admin$/.test(v));
+      const used = [...text.matchAll(/\b((?:k3s|kube_vip)_[a-z_]+)\b/g)].map((m) => m[1]);
+      const unknown = [...new Set(used)].filter((v) => !vars.has(v) && !defaults.includes(v));
       expect({ role, unknown }).toEqual({ role, unknown: [] });
     }
+  });
+
+  test("site.yml fetches no kubeconfig: it waits for the API on the VIP, and the CA files are written before K3s can start", () => {
+    const plays = yamlOf("playbooks/site.yml");
+    expect(JSON.stringify(plays)).not.toMatch(/kubeconfig|fetch|slurp/);
+    const vip = plays.find((p: any) => p.name === "API on the VIP");
+    expect(vip.tasks[0]["ansible.builtin.wait_for"].host).toBe("{{ k3s_api_vip }}");
+    const names = yamlOf("roles/k3s_server/tasks/main.yml").map((t: any) => t.name ?? t["ansible.builtin.import_tasks"]);
+    const caAt = names.indexOf("Bring the cluster's CAs from the k3s stack");
+    expect(caAt).toBeGreaterThan(names.findIndex((n: string) => n.startsWith("Choose the server to join")));
+    for (const later of ["Write the K3s config", "Apply pending restarts", "Start K3s"]) expect(names.indexOf(later)).toBeGreaterThan(caAt);
   });
 
   test("site.yml ends with the off-node backups playbook", () => {

@@ -56,6 +56,13 @@ const NOT_RUN: readonly { readonly pattern: RegExp; readonly reason: string }[] 
   },
   { pattern: /^export [A-Za-z_][A-Za-z0-9_]*="\$\(terraform /, reason: "reads a secret from a deployed stack's state" },
   { pattern: /^kubectl /, reason: "needs the cluster" },
+  // Writing the admin kubeconfig from the k3s stack's state (README "Deploy"): one subshell.
+  { pattern: /^umask 077$/, reason: "applies to the kubeconfig written from a deployed k3s stack's state, in the same subshell" },
+  { pattern: /^mkdir -p \.kube$/, reason: "makes the folder for the kubeconfig of a deployed k3s stack, in the same subshell" },
+  // Terraform Cloud (README "Terraform Cloud").
+  { pattern: /^terraform login$/, reason: "logs in to Terraform Cloud over the internet" },
+  { pattern: /^ssh-keygen -t ed25519 /, reason: "creates a key pair in your ~/.ssh" },
+  { pattern: /^export (TF_VAR_agent_ssh_private_key|HOMELAB_AGENT_SSH_KEY)="\$\(cat ~\/\.ssh\//, reason: "reads your private SSH key" },
   { pattern: /^ssh /, reason: "logs in to a machine of the lab" },
   { pattern: /^ssh-keygen -R /, reason: "edits ~/.ssh/known_hosts for a machine of the lab" },
   { pattern: /^sudo /, reason: "runs on a K3s server, in the session its runbook opened" },

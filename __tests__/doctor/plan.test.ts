@@ -170,7 +170,7 @@ describe("where each backup goes (issue 16)", () => {
   });
 
   test("Terraform Cloud: the state is pulled from the workspaces and copied like the local one", () => {
-    const tfc = validLab(labWith({ terraformCloud: { organization: "my-homelab" }, "raspberryPi.offsiteBackup": withOffsite.raspberryPi!.offsiteBackup }));
+    const tfc = validLab(labWith({ terraformCloud: { organization: "my-homelab" }, "raspberryPi.terraformCloudAgent": true, "raspberryPi.offsiteBackup": withOffsite.raspberryPi!.offsiteBackup }));
     const state = backupPlan(tfc).routes.find((r) => r.what === "Terraform state")!;
     expect(state.source).toBe("Terraform Cloud, workspaces homelab-<stack> (every version kept)");
     expect(state.offsite).toContain("s3 ");

@@ -4,7 +4,8 @@
  * stack relies on: create once, push only when the folder changed, never force.
  */
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { parse } from "yaml";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -157,6 +158,44 @@ describe("scripts/gitops-seed.sh", () => {
     expect(run.code).toBe(0);
     expect(run.out).toContain("Gitea is not seeded");
     expect(commits()).toBe("2");
+  }, 30000);
+
+  test("builds its kubeconfig from the credential in the environment (0600, in its own folder, gone after the run)", async () => {
+    // Fixture: a stand-in kubectl on PATH that records the kubeconfig it is given; the "port-forward"
+    // is the fake Gitea itself, already listening on the port the script connects to.
+    const bin = mkdtempSync(join(tmpdir(), "fake-kubectl-"));
+    const record = join(bin, "record");
+    writeFileSync(
+      join(bin, "kubectl"),
+      `#!/usr/bin/env bash\nprintf '%s\\n' "$KUBECONFIG" >"${record}"\nstat -c '%a' "$KUBECONFIG" >>"${record}"\ncat "$KUBECONFIG" >>"${record}"\nexec sleep 30\n`,
+      { mode: 0o755 },
+    );
+    writeFileSync(join(source, "README.md"), "changed through the port-forward\n");
+    const { GITEA_URL, ...rest } = env;
+    const run = await runSeed({
+      ...rest,
+      PATH: `${bin}:${process.env.PATH}`,
+      GITEA_LOCAL_PORT: GITEA_URL.split(":").pop()!,
+      KUBE_SERVER: "https://192.168.1.50:6443",
+      KUBE_CA_PEM: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n",
+      KUBE_CLIENT_CERT_PEM: "-----BEGIN CERTIFICATE-----\nADMIN\n-----END CERTIFICATE-----\n",
+      KUBE_CLIENT_KEY_PEM: "-----BEGIN EC PRIVATE KEY-----\nKEY\n-----END EC PRIVATE KEY-----\n",
+    });
+    expect(run.code).toBe(0);
+    const [path, mode, ...config] = readFileSync(record, "utf8").split("\n");
+    expect(mode).toBe("600");
+    expect(existsSync(path)).toBe(false);
+    const kubeconfig = parse(config.join("\n"));
+    expect(kubeconfig.clusters[0].cluster.server).toBe("https://192.168.1.50:6443");
+    expect(Buffer.from(kubeconfig.users[0].user["client-key-data"], "base64").toString()).toContain("KEY");
+    expect(run.out).not.toContain("KEY");
+  }, 30000);
+
+  test("fails when the API URL comes without the rest of the credential", async () => {
+    const { GITEA_URL: _unused, ...rest } = env;
+    const run = await runSeed({ ...rest, KUBE_SERVER: "https://192.168.1.50:6443", KUBE_CA_PEM: "x", KUBE_CLIENT_CERT_PEM: "y" });
+    expect(run.code).not.toBe(0);
+    expect(run.out).toContain("KUBE_SERVER is set but KUBE_CLIENT_KEY_PEM is empty");
   }, 30000);
 
   test("fails when Gitea refuses the credentials, without printing them", async () => {

@@ -12,6 +12,7 @@ import { buildPlatformApps } from "../../stacks/platform/apps";
 import { PlatformStack } from "../../stacks/platform-stack";
 import { fakeBase, newStack, resourcesOf, synthJson } from "../constructs/platform/apps-support";
 import { labWith, loadLab, validLab } from "../helpers";
+import { TEST_CLUSTER_ACCESS } from "../support/terraform";
 
 /**
  * The platform with a stand-in base layer that exposes the base's web UIs (Traefik dashboard,
@@ -24,7 +25,7 @@ function platformWithFakeBase(lab: LabConfig) {
   for (const c of platformComponents(lab).filter((c) => !appIds.has(c.id) && c.webHostname)) {
     new ExposedApp(stack, c.id, { hostname: c.webHostname!, domain: lab.network.domain, namespace: c.namespace, serviceName: c.id, servicePort: 80 });
   }
-  buildPlatformApps(stack, lab, base);
+  buildPlatformApps(stack, lab, base, TEST_CLUSTER_ACCESS);
   return stack;
 }
 
@@ -61,7 +62,7 @@ describe.each([
 
 test("in the real platform stack, every ingress hostname has a rewrite", () => {
   const lab = loadLab();
-  const stack = new PlatformStack(Testing.app(), "platform", { lab });
+  const stack = new PlatformStack(Testing.app(), "platform", { lab, access: TEST_CLUSTER_ACCESS });
   const rewritten = new Set(dnsRewrites(lab).map((r) => r.domain));
   const missing = ExposedApp.all(stack).map((a) => a.fqdn).filter((fqdn) => !rewritten.has(fqdn));
   expect(missing).toEqual([]);

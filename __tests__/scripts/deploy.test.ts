@@ -8,7 +8,7 @@ import { labWith, loadLab, validLab } from "../helpers";
 
 const offsite = { repository: { type: "rest", url: "https://backup.example.org:8000/homelab/" } };
 const local = validLab(labWith({ "raspberryPi.offsiteBackup": offsite }));
-const cloud = validLab(labWith({ "raspberryPi.offsiteBackup": offsite, terraformCloud: { organization: "my-homelab" } }));
+const cloud = validLab(labWith({ "raspberryPi.offsiteBackup": offsite, "raspberryPi.terraformCloudAgent": true, terraformCloud: { organization: "my-homelab" } }));
 
 /** A stand-in io: records what would run, answers with the given exit statuses. */
 function recorder(status: Record<string, number> = {}, pulled: Record<string, string> = {}) {
@@ -42,6 +42,7 @@ function recorder(status: Record<string, number> = {}, pulled: Record<string, st
 test("names the deployed stacks (all three when none is named)", () => {
   expect(deployedStacks([])).toEqual(["infra", "k3s", "platform"]);
   expect(deployedStacks(["platform", "--auto-approve"])).toEqual(["platform"]);
+  expect(deployedStacks(["tfc"])).toEqual(["tfc"]);
 });
 
 test("local state: deploys, then runs the state playbook for the deployed stacks", () => {
@@ -91,4 +92,25 @@ test.each([
   expect(logs[0]).toMatch(/the Terraform state was NOT copied/);
   expect(logs[0]).toMatch(reason);
   expect(stateCopy(lab, []).kind).toBe("none");
+});
+
+test("Terraform Cloud: the tfc stack's local state goes with the pulled ones", () => {
+  const { mkdtempSync, writeFileSync, rmSync } = require("node:fs") as typeof import("node:fs");
+  const { join } = require("node:path") as typeof import("node:path");
+  const { tmpdir } = require("node:os") as typeof import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "homelab-deploy-cwd-"));
+  const cwd = process.cwd();
+  try {
+    process.chdir(dir);
+    writeFileSync("terraform.tfc.tfstate", '{"version":4,"serial":2}\n');
+    const state = '{"version":4}\n';
+    const { io, ran, seen } = recorder({}, { infra: state, k3s: state, platform: state, tfc: "" });
+    expect(deploy(cloud, ["infra"], io)).toBe(0);
+    expect(ran.filter((r) => r[0] === "terraform")).toEqual([["terraform", "-chdir=cdktf.out/stacks/infra", "state", "pull"]]);
+    expect(ran.at(-1)).toContain('{"state_backup_stacks": ["infra","tfc"]}');
+    expect(seen.files.tfc).toBe('{"version":4,"serial":2}\n');
+  } finally {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

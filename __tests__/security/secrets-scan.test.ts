@@ -18,7 +18,8 @@ import {
   scanPaths,
   scanText,
 } from "../../scripts/lib/secret-scan";
-import { FIXTURES } from "../helpers";
+import { stringify } from "yaml";
+import { FIXTURES, labWith } from "../helpers";
 
 const ROOT = join(__dirname, "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
@@ -63,8 +64,10 @@ function stackFiles(): string[] {
 }
 
 describe("the default lab's output", () => {
-  test("cdktf.out holds no secret material", () => {
+  test("cdktf.out holds no secret material, the files copied into the stacks included", () => {
     expect(stackFiles().length).toBeGreaterThanOrEqual(3);
+    // The Ansible tree, the inventory and gitops/ travel inside the stacks: the scan reads them too.
+    expect(readdirSync(join(outdir, "stacks", "k3s", "assets")).length).toBeGreaterThan(0);
     expectNoFindings(scanPaths([outdir], work));
   });
 
@@ -75,6 +78,19 @@ describe("the default lab's output", () => {
     expect(problems).toEqual([]);
   });
 });
+
+test("in Terraform Cloud mode too (the tfc stack included): no secret material, every secret output and input sensitive", () => {
+  const tfcOut = join(work, "cdktf.out.tfc");
+  const config = join(work, "tfc.yaml");
+  writeFileSync(config, stringify(labWith({ terraformCloud: { organization: "my-homelab" }, "raspberryPi.terraformCloudAgent": true })));
+  const run = spawnSync(TSX, ["main.ts"], { cwd: ROOT, env: { ...process.env, HOMELAB_CONFIG: config, CDKTF_OUTDIR: tfcOut }, encoding: "utf8" });
+  expect(run.status).toBe(0);
+  const stacks = readdirSync(join(tfcOut, "stacks")).sort();
+  expect(stacks).toEqual(["infra", "k3s", "platform", "tfc"]);
+  expectNoFindings(scanPaths([tfcOut], work));
+  const problems = stacks.flatMap((s) => checkStackSecrets(JSON.parse(readFileSync(join(tfcOut, "stacks", s, "cdk.tf.json"), "utf8"))).map((p) => `${s}: ${p.path} ${p.message}`));
+  expect(problems).toEqual([]);
+}, 60_000);
 
 test("every tracked or new file, every snapshot and the generated inventory hold no secret material", () => {
   const files = repositoryFiles(ROOT);
@@ -215,4 +231,9 @@ describe("checkStackSecrets", () => {
     const stack = { variable: { cloudflare_api_token: { type: "string" }, k3s_token: { type: "string", sensitive: true } } };
     expect(checkStackSecrets(stack).map((p) => p.path)).toEqual(["variable.cloudflare_api_token"]);
   });
+});
+
+test("fails when the agent pool's token or the cluster's admin key is an output that is not sensitive", () => {
+  const outputs = { output: { agent_token: { value: "${tfe_agent_token.pool.token}" }, admin_key: { value: "${tls_private_key.admin.private_key_pem}" } } };
+  expect(checkStackSecrets(outputs).map((p) => p.path)).toEqual(["output.agent_token", "output.admin_key"]);
 });

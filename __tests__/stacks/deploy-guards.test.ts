@@ -131,10 +131,12 @@ if (!terraform) console.warn("terraform is not installed: the example-key precon
 describe("destroy guards", () => {
   const { lab, infra, k3s, platform } = synthLab();
 
-  test("prevent_destroy on the three etcd VMs, the join token, Longhorn and the Vaultwarden claim, nothing else", () => {
+  test("prevent_destroy on the three etcd VMs, the join token, the cluster's CA keys, Longhorn and the Vaultwarden claim, nothing else", () => {
     expect(guarded(infra).map((a) => a.split(".")[0])).toEqual(Array(3).fill("proxmox_virtual_environment_vm"));
     expect(vmsOf(infra).every((vm) => vm.lifecycle.prevent_destroy === true)).toBe(true);
-    expect(guarded(k3s)).toEqual([`random_password.${Object.keys(k3s.resource.random_password)[0]}`]);
+    const caKeys = Object.keys(k3s.resource.tls_private_key).filter((id) => !id.startsWith("cluster-ca_admin-key"));
+    expect(caKeys).toHaveLength(6); // five CAs and the service-account key; the admin key is renewable
+    expect(guarded(k3s).sort()).toEqual([`random_password.${Object.keys(k3s.resource.random_password)[0]}`, ...caKeys.map((id) => `tls_private_key.${id}`)].sort());
     const releases = platform.resource.helm_release as Json;
     const claims = platform.resource.kubernetes_persistent_volume_claim_v1 as Json;
     expect(guarded(platform).sort()).toEqual(
@@ -153,7 +155,7 @@ describe("destroy guards", () => {
   test("allowDestroy all lifts every guard, in every stack", () => {
     const lifted = synthLab(labWith({}), "all");
     expect(guarded(lifted.infra, lifted.k3s, lifted.platform)).toEqual([]);
-    expect(lifted.lab.destroyAllowed).toEqual(["k3s-master-1", "k3s-master-2", "k3s-master-3", "join-token", "longhorn", "vaultwarden-data"]);
+    expect(lifted.lab.destroyAllowed).toEqual(["k3s-master-1", "k3s-master-2", "k3s-master-3", "join-token", "cluster-ca", "longhorn", "vaultwarden-data"]);
     // Everything else is unchanged: the precondition stays.
     for (const vm of vmsOf(lifted.infra)) expect(vm.lifecycle.precondition).toHaveLength(1);
   });
@@ -165,7 +167,7 @@ describe("destroy guards", () => {
       ["k3s-master-2", false],
       ["k3s-master-3", true],
     ]);
-    expect(guarded(lifted.k3s, lifted.platform)).toHaveLength(3);
+    expect(guarded(lifted.k3s, lifted.platform)).toHaveLength(9);
   });
 
   test("without Vaultwarden there is no vaultwarden-data guard to lift", () => {
@@ -176,7 +178,7 @@ describe("destroy guards", () => {
   test("fails when allowDestroy names no guard, listing the guards", () => {
     expect(() => synthLab(labWith({}), ["k3s-mastr-2", "longhorn"])).toThrow(
       'allowDestroy (HOMELAB_ALLOW_DESTROY) names "k3s-mastr-2", which no guarded resource of this lab has; ' +
-        "use some of join-token, k3s-master-1, k3s-master-2, k3s-master-3, longhorn, vaultwarden-data, or all",
+        "use some of cluster-ca, join-token, k3s-master-1, k3s-master-2, k3s-master-3, longhorn, vaultwarden-data, or all",
     );
   });
 });

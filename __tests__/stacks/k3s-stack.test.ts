@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { App, TerraformStack, Testing } from "cdktf";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { Resource } from "@cdktf/provider-null/lib/resource";
-import { renderInventory } from "../../constructs/ansible/inventory";
+import { StackBundle } from "../../constructs/stack-bundle";
 import { ansibleTreeSha256 } from "../../constructs/ansible/tree-hash";
 import { K3sStack, type K3sServerVm } from "../../stacks/k3s-stack";
 import { labWith, loadLab, synthJson, validLab } from "../helpers";
@@ -31,17 +31,28 @@ const json = synthJson(k3sStack());
 const run = () => Object.values(json.resource.null_resource)[0] as any;
 
 test("snapshot of the default lab", () => {
-  expect(json).toMatchSnapshot();
+  // The bundle's folder is named by the hash of every Ansible file: masked, so an edit to a role
+  // changes the tree-hash trigger (FIXED_TREE here) and not the snapshot.
+  const masked = JSON.stringify(json).replace(/(assets\/ansible_files_[A-Z0-9]+\/)[0-9a-f]{64}/g, "$1<sha256 of the bundle>");
+  expect(JSON.parse(masked)).toMatchSnapshot();
 });
 
-test("the playbook run waits for the inventory file", () => {
-  const [fileKey] = Object.keys(json.resource.local_file);
-  expect(run().depends_on).toEqual([`local_file.${fileKey}`]);
-  expect(json.resource.local_file[fileKey].content).toBe(renderInventory(loadLab()));
+test("the playbooks and the inventory run from a copy inside the stack directory, nothing outside it", () => {
+  const exec = run().provisioner[0]["local-exec"];
+  expect(exec.working_dir).toMatch(/^assets\/ansible_files_[A-Z0-9]+\/[0-9a-f]{64}$/);
+  expect(exec.command).toBe("ansible-playbook -i 'inventory/hosts.yaml' 'playbooks/site.yml'");
+  expect(JSON.stringify(json)).not.toMatch(/path\.root\}\/\.\.|\.kube|abspath/);
+  expect(json.resource.local_file).toBeUndefined();
+  const [bundle] = StackBundle.all(k3sStack());
+  expect(bundle.files).toContain("inventory/hosts.yaml");
+  expect(bundle.files).toContain("roles/k3s_server/tasks/custom_ca.yml");
+  expect(bundle.files).toContain("requirements.yml");
+  expect(bundle.files.some((f) => f.startsWith(".rootfs"))).toBe(false);
 });
 
-test("triggers are SHA-256 hashes: inventory, Ansible tree, pinned versions, join token (hashed by Terraform)", () => {
-  const { join_token_sha256: token, ...hashes } = run().triggers;
+test("triggers are SHA-256 hashes: inventory, Ansible tree, pinned versions, join token and CA certificates (hashed by Terraform)", () => {
+  const { join_token_sha256: token, cluster_ca_sha256: ca, ...hashes } = run().triggers;
+  expect(ca).toMatch(/^\$\{sha256\(join\("", \[tls_self_signed_cert\.cluster-ca_server-ca_[A-Z0-9]+\.cert_pem, /);
   expect(Object.keys(hashes).sort()).toEqual(["ansible_tree_sha256", "inventory_sha256", "versions_sha256"]);
   for (const v of Object.values(hashes)) expect(v).toMatch(/^[0-9a-f]{64}$/);
   expect(hashes.ansible_tree_sha256).toBe(FIXED_TREE);
@@ -72,11 +83,15 @@ test("K3S_TOKEN is only a reference to an alphanumeric random_password", () => {
   expect(env.K3S_TOKEN).toBe(`\${random_password.${pwKey}.result}`);
 });
 
-test("runs site.yml and hands the kubeconfig path as an absolute path computed by Terraform", () => {
-  const exec = run().provisioner[0]["local-exec"];
-  expect(exec.command).toMatch(/'playbooks\/site\.yml'$/);
-  expect(exec.command).toContain("-e 'k3s_kubeconfig_dest=${abspath(path.root)}/../../../.kube/homelab.yaml'");
-  expect(exec.working_dir).toBe("${path.root}/../../../ansible");
+test("the CA files reach Ansible as one sensitive JSON reference; upgrade.yml gets only the token", () => {
+  const runs = Object.entries(json.resource.null_resource as Record<string, any>);
+  const env = runs.find(([id]) => id.startsWith("site_"))![1].provisioner[0]["local-exec"].environment;
+  expect(env.K3S_CA_FILES).toMatch(/^\$\{jsonencode\(\{"server-ca\.crt" = tls_self_signed_cert\./);
+  for (const file of ["server-ca.key", "client-ca.key", "request-header-ca.key", "etcd/peer-ca.key", "etcd/server-ca.key", "service.key"]) {
+    expect(env.K3S_CA_FILES).toContain(`"${file}" = tls_private_key.`);
+  }
+  const upgradeEnv = runs.find(([id]) => id.startsWith("upgrade_"))![1].provisioner[0]["local-exec"].environment;
+  expect(Object.keys(upgradeEnv).sort()).toEqual(["ANSIBLE_CONFIG", "K3S_TOKEN"]);
 });
 
 test("with the infra VMs: each VM id is a trigger read from the infra stack's outputs", () => {
@@ -101,9 +116,16 @@ test("a changed K3s version reruns upgrade.yml after site.yml (drain, one server
   expect(bumpedUpgrade.triggers.versions_sha256).not.toBe(upgrade.triggers.versions_sha256);
 });
 
-test("keeps the outputs the platform stack reads", () => {
+test("outputs the API, the server CA, the admin certificate, and (sensitive) the key and a kubeconfig", () => {
   expect(json.output.api_endpoint.value).toBe("https://192.168.1.50:6443");
-  expect(json.output.kubeconfig_path.value).toBe(".kube/homelab.yaml");
+  expect(json.output.cluster_ca_certificate.value).toMatch(/^\$\{tls_self_signed_cert\.cluster-ca_server-ca_[A-Z0-9]+\.cert_pem\}$/);
+  expect(json.output.admin_client_certificate.value).toMatch(/^\$\{tls_locally_signed_cert\.cluster-ca_admin_[A-Z0-9]+\.cert_pem\}$/);
+  expect(json.output.admin_client_key).toMatchObject({ sensitive: true, value: expect.stringMatching(/^\$\{tls_private_key\.cluster-ca_admin-key_[A-Z0-9]+\.private_key_pem\}$/) });
+  expect(json.output.kubeconfig.sensitive).toBe(true);
+  expect(json.output.kubeconfig.value).toMatch(/^\$\{yamlencode\(/);
+  expect(json.output.kubeconfig.value).toContain('"server" = "https://192.168.1.50:6443"');
+  expect(json.output.kubeconfig.value).toContain('"client-key-data" = base64encode(tls_private_key.');
+  expect(json.output).not.toHaveProperty("kubeconfig_path");
 });
 
 test("no secret-looking literal in the synthesized JSON", () => {

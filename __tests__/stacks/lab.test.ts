@@ -41,7 +41,7 @@ test("the K3s playbook run is triggered by each infra VM's id, read from the inf
 });
 
 test("with a Terraform Cloud organization, every stack uses its own workspace", () => {
-  const tfc = buildLab(Testing.app(), validLab(labWith({ terraformCloud: { organization: "my-org" } })));
+  const tfc = buildLab(Testing.app(), validLab(labWith({ terraformCloud: { organization: "my-org" }, "raspberryPi.terraformCloudAgent": true })));
   for (const [stack, name] of [
     [tfc.infra, "homelab-infra"],
     [tfc.k3s, "homelab-k3s"],
@@ -50,4 +50,35 @@ test("with a Terraform Cloud organization, every stack uses its own workspace", 
     const cloud = synthJson(stack).terraform.cloud;
     expect(cloud).toEqual({ hostname: "app.terraform.io", organization: "my-org", workspaces: { name } });
   }
+});
+
+test("the platform stack reaches the cluster with the k3s stack's credential, read from the k3s state", () => {
+  const remote = platform.data.terraform_remote_state["cross-stack-reference-input-k3s"];
+  expect(remote).toMatchObject({ backend: "local", config: { path: "../../../terraform.k3s.tfstate" } });
+  const fromK3s = /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-k3s\.outputs\.cross-stack-output-[^}]+\}$/;
+  for (const provider of [platform.provider.kubernetes[0], platform.provider.helm[0].kubernetes]) {
+    expect(provider.host).toBe("https://192.168.1.50:6443");
+    for (const key of ["cluster_ca_certificate", "client_certificate", "client_key"]) expect(provider[key]).toMatch(fromK3s);
+    expect(provider).not.toHaveProperty("config_path");
+  }
+  // cdktf marks every cross-stack output sensitive; the key is among them.
+  const exported = Object.entries<any>(k3s.output).filter(([name]) => name.startsWith("cross-stack-output-"));
+  expect(exported.map(([name]) => name.replace(/_[0-9A-F]{8}/, "")).sort()).toEqual([
+    "cross-stack-output-tls_locally_signed_certcluster-ca_admincert_pem",
+    "cross-stack-output-tls_private_keycluster-ca_admin-keyprivate_key_pem",
+    "cross-stack-output-tls_self_signed_certcluster-ca_server-cacert_pem",
+  ]);
+  for (const [, output] of exported) expect(output.sensitive).toBe(true);
+});
+
+test("in Terraform Cloud mode the same references read the k3s workspace's state", () => {
+  const tfcApp = Testing.app();
+  buildLab(tfcApp, validLab(labWith({ terraformCloud: { organization: "my-org" }, "raspberryPi.terraformCloudAgent": true })));
+  tfcApp.synth();
+  const tfcPlatform = JSON.parse(readFileSync(join(tfcApp.outdir, "stacks", "platform", "cdk.tf.json"), "utf8"));
+  expect(tfcPlatform.data.terraform_remote_state["cross-stack-reference-input-k3s"]).toEqual({
+    backend: "remote",
+    config: { hostname: "app.terraform.io", organization: "my-org", workspaces: { name: "homelab-k3s" } },
+  });
+  expect(tfcPlatform.provider.kubernetes[0].client_key).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-k3s\.outputs\./);
 });

@@ -72,6 +72,8 @@ const STRUCTURAL: Record<string, unknown>[] = [
   { raspberryPi: undefined },
   { terraformCloud: { organization: "my-homelab" } },
   { terraformCloud: { organization: "my-homelab", workspacePrefix: "lab" } },
+  { terraformCloud: { organization: "my-homelab" }, "raspberryPi.terraformCloudAgent": true },
+  { "raspberryPi.terraformCloudAgent": true },
   { "platform.tls.acme": { email: "me@example.org", publicDomain: "lab.example.org", dnsProvider: "cloudflare" } },
   { "platform.tls.acme": { email: "me@example.org", publicDomain: "example.org", dnsProvider: "cloudflare", staging: false } },
   { "platform.apps.gitea.enabled": false },

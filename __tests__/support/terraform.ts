@@ -3,11 +3,19 @@ import { App, TerraformStack, Testing } from "cdktf";
 import { parse } from "yaml";
 import { KubernetesAccess } from "../../constructs/kubernetes-access";
 
+/** Stand-ins for the k3s stack's credential (the platform stack gets cross-stack references). */
+export const TEST_CLUSTER_ACCESS = {
+  host: "https://192.168.1.50:6443",
+  clusterCaCertificate: "${var.cluster_ca_certificate}",
+  clientCertificate: "${var.client_certificate}",
+  clientKey: "${var.client_key}",
+} as const;
+
 /** A bare stack with the helm and kubernetes providers, as the platform stack has. */
 export function clusterStack(): TerraformStack {
   const app: App = Testing.app();
   const stack = new TerraformStack(app, "test");
-  new KubernetesAccess(stack, "cluster", { kubeconfigPath: "kubeconfig.yaml" });
+  new KubernetesAccess(stack, "cluster", { access: TEST_CLUSTER_ACCESS });
   return stack;
 }
 

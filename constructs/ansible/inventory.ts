@@ -6,7 +6,7 @@
  */
 import { Document, isMap, isPair, isScalar, visit } from "yaml";
 import { dnsRewrites, exposedHosts } from "../../config/apps";
-import { offsiteTimers, resticRepository, STATE_STACKS } from "../../config/backups";
+import { offsiteTimers, PI_STATE_STACKS, resticRepository } from "../../config/backups";
 import type { LabConfig } from "../../config/schema";
 
 /** Line 1 of the file: what made it and where to edit instead. */
@@ -50,7 +50,7 @@ function offsiteVars(lab: LabConfig): Record<string, unknown> {
     pi_offsite_drill_on_calendar: timers.drill,
     pi_offsite_retention: { ...offsite.retention },
     pi_offsite_read_data_percent: offsite.drill.readDataPercent,
-    pi_state_stacks: [...STATE_STACKS],
+    pi_state_stacks: [...PI_STATE_STACKS],
     // Failures of the backup and the drill go to the same ntfy topic as the alerts.
     ...Object.fromEntries(Object.entries(ntfy).map(([k, v]) => [k.replace(/^pve_/, "pi_"), v])),
   };
@@ -116,6 +116,11 @@ export function inventoryData(lab: LabConfig): Record<string, unknown> {
         pi_dns_rewrites: dnsRewrites(lab),
         pi_primary_dns: lab.loadBalancer.dnsIp,
         pi_tfc_agent: pi.terraformCloudAgent,
+        // What the agent's runs need on the Pi (roles/tfc_agent): where to poll, and a kubectl of
+        // the cluster's version (the K3s binary) for the platform stack's GitOps seeding.
+        ...(pi.terraformCloudAgent && lab.terraformCloud
+          ? { pi_tfc_address: `https://${lab.terraformCloud.hostname}`, pi_tfc_k3s_version: lab.k3s.version }
+          : {}),
         pi_monitoring: lab.platform.monitoring.enabled,
         pi_etcd_sources: lab.k3s.servers.map((s) => s.name),
         ...offsiteVars(lab),

@@ -4,7 +4,7 @@ import type { ITerraformDependable } from "cdktf";
 import { Resource } from "@cdktf/provider-null/lib/resource";
 
 export interface AnsiblePlaybookRunProps {
-  /** Directory holding ansible.cfg, as seen from the stack's working directory (e.g. `fromStack("ansible")`). */
+  /** Directory holding ansible.cfg, relative to the stack directory (a `StackBundle` path, e.g. `AnsibleBundle.path`). */
   readonly ansibleDir: string;
   /** Playbook path relative to `ansibleDir`, e.g. `playbooks/site.yml`. */
   readonly playbook: string;

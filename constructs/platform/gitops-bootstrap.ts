@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Construct } from "constructs";
 import { Fn, Op, TerraformVariable, Token } from "cdktf";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
@@ -5,9 +6,15 @@ import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { HelmApp, type ChartRef } from "./helm-app";
 import { treeSha256 } from "../tree-hash";
+import { StackBundle } from "../stack-bundle";
+import type { ClusterAccess } from "../kubernetes-access";
 
 /** Version of charts/gitops-root/Chart.yaml (a test keeps them equal). */
 export const GITOPS_ROOT_CHART_VERSION = "0.1.0";
+
+/** The folder published to Gitea, and the script that publishes it, relative to the project root. */
+const GITOPS_SOURCE = "gitops";
+const SEED_SCRIPT = "scripts/gitops-seed.sh";
 
 export interface GitopsBootstrapProps {
   /** Gitea's in-cluster base URL, e.g. http://gitea-http.gitea.svc.cluster.local:3000. */
@@ -25,16 +32,15 @@ export interface GitopsBootstrapProps {
   readonly argocdNamespace: string;
   /** The ArgoCD release (CRDs and controller) the root Application needs. */
   readonly argocdRelease: Release;
-  /** The gitops/ folder as this process reads it at synth (hashed for the trigger, never emitted). */
-  readonly sourceDirAtSynth: string;
-  /** The same folder as Terraform sees it from the stack directory (`${path.root}/…`). */
-  readonly sourceDirFromStack: string;
-  /** scripts/gitops-seed.sh as Terraform sees it. */
-  readonly seedScriptFromStack: string;
+  /**
+   * The folder holding gitops/ and scripts/gitops-seed.sh at synth (the project root): both are
+   * copied into the stack directory (a StackBundle), so the seeding reads nothing outside it.
+   */
+  readonly projectRoot: string;
   /** The repo's charts/gitops-root (version = its Chart.yaml's, GITOPS_ROOT_CHART_VERSION). */
   readonly rootChart: ChartRef;
-  /** Kubeconfig for the port-forward, as Terraform sees it. */
-  readonly kubeconfigFromStack: string;
+  /** The cluster's API and admin credential, for the port-forward (handed over in the environment only). */
+  readonly access: ClusterAccess;
   /** @default "gitops" */
   readonly repositoryName?: string;
   /** Branch ArgoCD follows. @default "main" */
@@ -65,6 +71,8 @@ export class GitopsBootstrap extends Construct {
   public readonly repositoryUrl: string;
   /** Digest of the gitops/ folder at synth. */
   public readonly sourceSha256: string;
+  /** gitops/ and the seed script, inside the stack directory. */
+  public readonly files: StackBundle;
   public readonly breakGlassRepoUrl: TerraformVariable;
 
   constructor(scope: Construct, id: string, props: GitopsBootstrapProps) {
@@ -82,7 +90,8 @@ export class GitopsBootstrap extends Construct {
       throw new Error(`GitopsBootstrap ${id}: giteaAdminPassword is a literal; pass the random_password reference`);
     }
     this.repositoryUrl = `${props.giteaInClusterUrl}/${props.giteaAdminUsername}/${repo}.git`;
-    this.sourceSha256 = treeSha256(props.sourceDirAtSynth);
+    this.sourceSha256 = treeSha256(join(props.projectRoot, GITOPS_SOURCE));
+    this.files = new StackBundle(this, "files", { root: props.projectRoot, entries: [GITOPS_SOURCE, SEED_SCRIPT] });
 
     this.breakGlassRepoUrl = new TerraformVariable(this, "gitops_repo_url", {
       type: "string",
@@ -105,7 +114,7 @@ export class GitopsBootstrap extends Construct {
       provisioners: [
         {
           type: "local-exec",
-          command: `bash "${props.seedScriptFromStack}"`,
+          command: `bash "${this.files.file(SEED_SCRIPT)}"`,
           environment: {
             GITEA_USER: props.giteaAdminUsername,
             GITEA_PASSWORD: props.giteaAdminPassword,
@@ -114,8 +123,13 @@ export class GitopsBootstrap extends Construct {
             GITEA_PORT: String(props.giteaHttpPort),
             GITOPS_OWNER: props.giteaAdminUsername,
             GITOPS_REPO: repo,
-            GITOPS_SOURCE_DIR: props.sourceDirFromStack,
-            KUBECONFIG: props.kubeconfigFromStack,
+            GITOPS_SOURCE_DIR: this.files.file(GITOPS_SOURCE),
+            // The script builds a kubeconfig from these in its own temporary folder (0700) and
+            // deletes it on exit: no credential file is left on the machine that runs Terraform.
+            KUBE_SERVER: props.access.host,
+            KUBE_CA_PEM: props.access.clusterCaCertificate,
+            KUBE_CLIENT_CERT_PEM: props.access.clientCertificate,
+            KUBE_CLIENT_KEY_PEM: props.access.clientKey,
             // Non-empty while the break-glass remote is in use: Gitea may be down, the script skips.
             GITOPS_REMOTE_OVERRIDE: this.breakGlassRepoUrl.stringValue,
           },

@@ -9,14 +9,15 @@
  *
  * Local state: the files at the repository root. Terraform Cloud: `terraform state pull` of each
  * deployed stack into a private temporary folder, removed afterwards (Terraform Cloud keeps every
- * version, the copy on the Pi and off-site survives losing the account).
+ * version, the copy on the Pi and off-site survives losing the account), with the tfc stack's own
+ * local state (the workspaces, the agent token).
  */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { STATE_STACKS } from "../../config/backups";
-import { INVENTORY_FILE } from "../../config/paths";
+import { STATE_STACKS, TFC_STACK } from "../../config/backups";
+import { INVENTORY_FILE, localStateFile } from "../../config/paths";
 import type { LabConfig } from "../../config/schema";
 
 export const STATE_PLAYBOOK = "ansible/playbooks/state-backup.yml";
@@ -29,7 +30,7 @@ export type StateCopy =
 
 /** The stacks a `cdktf deploy` argument list names (all of them when it names none). */
 export function deployedStacks(args: readonly string[]): string[] {
-  const named = args.filter((a) => (STATE_STACKS as readonly string[]).includes(a));
+  const named = args.filter((a) => (STATE_STACKS as readonly string[]).includes(a) || a === TFC_STACK);
   return named.length ? named : [...STATE_STACKS];
 }
 
@@ -73,10 +74,17 @@ export function deploy(lab: LabConfig, args: readonly string[], io: DeployIo = p
   let copied: number;
   try {
     const extra: string[] = [];
+    let stacks = [...copy.stacks];
     if (copy.kind === "terraform-cloud") {
       stateDir = mkdtempSync(join(tmpdir(), "homelab-state-"));
       chmodSync(stateDir, 0o700);
-      for (const stack of copy.stacks) {
+      // The tfc stack's state is local (the laptop's): copied as it is, whenever it exists.
+      if (existsSync(localStateFile(TFC_STACK))) {
+        copyFileSync(localStateFile(TFC_STACK), join(stateDir, localStateFile(TFC_STACK)));
+        chmodSync(join(stateDir, localStateFile(TFC_STACK)), 0o600);
+        if (!stacks.includes(TFC_STACK)) stacks.push(TFC_STACK);
+      }
+      for (const stack of copy.stacks.filter((s) => s !== TFC_STACK)) {
         const pulled = io.capture("terraform", [`-chdir=cdktf.out/stacks/${stack}`, "state", "pull"]);
         if (pulled.status !== 0 || pulled.stdout.length === 0) {
           io.log(`homelab deploy: terraform state pull of ${stack} failed (${String(pulled.stderr).trim() || "no state"}); not copied`);
@@ -86,8 +94,8 @@ export function deploy(lab: LabConfig, args: readonly string[], io: DeployIo = p
       }
       extra.push("-e", `homelab_state_dir=${stateDir}`);
     }
-    io.log(`homelab deploy: copying the Terraform state of ${copy.stacks.join(", ")} to the Pi (${STATE_PLAYBOOK})`);
-    copied = io.run("ansible-playbook", ["-i", INVENTORY_FILE, STATE_PLAYBOOK, "-e", `{"state_backup_stacks": ${JSON.stringify(copy.stacks)}}`, ...extra]);
+    io.log(`homelab deploy: copying the Terraform state of ${stacks.join(", ")} to the Pi (${STATE_PLAYBOOK})`);
+    copied = io.run("ansible-playbook", ["-i", INVENTORY_FILE, STATE_PLAYBOOK, "-e", `{"state_backup_stacks": ${JSON.stringify(stacks)}}`, ...extra]);
   } finally {
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   }

@@ -298,7 +298,7 @@ export function repositoryFiles(root: string): string[] {
 
 /** Terraform references to generated secrets: any output or value built from them is sensitive. */
 const SECRET_REFERENCE =
-  /\$\{[^}]*\b(?:random_password\.[A-Za-z0-9_-]+|tls_private_key\.[A-Za-z0-9_-]+\.private_key[A-Za-z0-9_]*|kubernetes_secret(?:_v1)?\.[A-Za-z0-9_-]+\.data|local_sensitive_file\.[A-Za-z0-9_-]+|data\.local_sensitive_file\.[A-Za-z0-9_-]+)/;
+  /\$\{[^}]*\b(?:random_password\.[A-Za-z0-9_-]+|tls_private_key\.[A-Za-z0-9_-]+\.private_key[A-Za-z0-9_]*|kubernetes_secret(?:_v1)?\.[A-Za-z0-9_-]+\.data|local_sensitive_file\.[A-Za-z0-9_-]+|data\.local_sensitive_file\.[A-Za-z0-9_-]+|tfe_agent_token\.[A-Za-z0-9_-]+\.token)/;
 
 export interface StackSecretProblem {
   readonly path: string;

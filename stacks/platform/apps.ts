@@ -2,7 +2,6 @@ import { join } from "node:path";
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { dnsRewrites, platformComponents, servingDomain, type PlatformComponent } from "../../config/apps";
-import { KUBECONFIG_FILE, fromStack } from "../../config/paths";
 import type { LabConfig } from "../../config/schema";
 import { AdGuardHome } from "../../constructs/platform/adguard-home";
 import { Alloy } from "../../constructs/platform/alloy";
@@ -17,6 +16,7 @@ import { Vaultwarden } from "../../constructs/platform/vaultwarden";
 import clusterHealthDashboard from "../../dashboards/cluster-health.json";
 import logsDashboard from "../../dashboards/logs.json";
 import { METRICS_DASHBOARDS } from "../../dashboards";
+import type { ClusterAccess } from "../../constructs/kubernetes-access";
 import type { PlatformBase } from "./contract";
 import { buildObservability, type Observability } from "./observability";
 
@@ -33,8 +33,8 @@ export interface PlatformApps {
   readonly observability: Observability;
 }
 
-/** The project's gitops/ folder, read at synth for its digest only. */
-const GITOPS_DIR_AT_SYNTH = join(__dirname, "..", "..", "gitops");
+/** The project root at synth: gitops/ and scripts/gitops-seed.sh are copied into the stack from there. */
+const PROJECT_ROOT = join(__dirname, "..", "..");
 
 /** A generated admin password as a sensitive output (`cdktf output platform` shows it on request). */
 function adminPasswordOutput(scope: Construct, name: string, password: string, description: string): void {
@@ -42,7 +42,7 @@ function adminPasswordOutput(scope: Construct, name: string, password: string, d
 }
 
 /** Phase 5: Gitea, ArgoCD + GitOps bootstrap, observability, Vaultwarden, AdGuard Home. */
-export function buildPlatformApps(scope: Construct, lab: LabConfig, base: PlatformBase): PlatformApps {
+export function buildPlatformApps(scope: Construct, lab: LabConfig, base: PlatformBase, access: ClusterAccess): PlatformApps {
   // Generated passwords (random) and the GitOps seeding (null); added once per stack, whoever needs them first.
   randomProvider(scope);
   nullProvider(scope);
@@ -98,11 +98,9 @@ export function buildPlatformApps(scope: Construct, lab: LabConfig, base: Platfo
       giteaRelease: built.gitea.app.release,
       argocdNamespace: argocd.namespace,
       argocdRelease: built.argocd.app.release,
-      sourceDirAtSynth: GITOPS_DIR_AT_SYNTH,
-      sourceDirFromStack: fromStack("gitops"),
-      seedScriptFromStack: fromStack("scripts/gitops-seed.sh"),
+      projectRoot: PROJECT_ROOT,
       rootChart: localChart("gitops-root", GITOPS_ROOT_CHART_VERSION),
-      kubeconfigFromStack: fromStack(KUBECONFIG_FILE),
+      access,
     });
     new TerraformOutput(scope, "gitops_repository", {
       value: built.gitops.repositoryUrl,

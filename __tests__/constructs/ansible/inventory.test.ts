@@ -131,6 +131,15 @@ test("one host per line, short lists inline (the file as users read it)", () => 
   expect(text).toMatchSnapshot();
 });
 
+test("with Terraform Cloud, the Pi's agent gets its address and the cluster's K3s version (for kubectl)", () => {
+  const lab = validLab(labWith({ terraformCloud: { organization: "my-homelab", hostname: "tfe.example.org" }, "raspberryPi.terraformCloudAgent": true }));
+  expect(parse(renderInventory(lab)).all.children.raspberry_pi.vars).toMatchObject({
+    pi_tfc_agent: true,
+    pi_tfc_address: "https://tfe.example.org",
+    pi_tfc_k3s_version: "v1.35.8+k3s1",
+  });
+});
+
 describe("the Pi's off-site backup (issue 16)", () => {
   const offsite = (repository: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
     inventoryData(validLab(labWith({ "raspberryPi.offsiteBackup": { repository, ...extra } }))) as any;
@@ -154,7 +163,7 @@ describe("the Pi's off-site backup (issue 16)", () => {
       pi_offsite_drill_on_calendar: ["Sat *-*-* 07:00:00 Europe/Paris"],
       pi_offsite_retention: { daily: 10, weekly: 0, monthly: 6 },
       pi_offsite_read_data_percent: 10,
-      pi_state_stacks: ["infra", "k3s", "platform"],
+      pi_state_stacks: ["infra", "k3s", "platform", "tfc"],
       // Failures go to the alerts' ntfy topic.
       pi_ntfy_url: "https://ntfy.home.arpa/homelab-alerts",
       pi_ntfy_host: "ntfy.home.arpa",

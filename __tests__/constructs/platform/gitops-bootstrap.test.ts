@@ -8,6 +8,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import { GitopsBootstrap, GITOPS_ROOT_CHART_VERSION } from "../../../constructs/platform/gitops-bootstrap";
 import { treeSha256 } from "../../../constructs/tree-hash";
 import { newStack, only, synthJson } from "./apps-support";
+import { TEST_CLUSTER_ACCESS } from "../../support/terraform";
 
 const ROOT = join(__dirname, "..", "..", "..");
 const GITOPS = join(ROOT, "gitops");
@@ -26,11 +27,9 @@ function build(stack: TerraformStack, overrides: Partial<ConstructorParameters<t
     giteaRelease: gitea,
     argocdNamespace: "argocd",
     argocdRelease: argocd,
-    sourceDirAtSynth: GITOPS,
-    sourceDirFromStack: "${path.root}/../../../gitops",
-    seedScriptFromStack: "${path.root}/../../../scripts/gitops-seed.sh",
+    projectRoot: ROOT,
     rootChart: { chart: "${path.root}/../../../charts/gitops-root", version: GITOPS_ROOT_CHART_VERSION },
-    kubeconfigFromStack: "${path.root}/../../../.kube/homelab.yaml",
+    access: TEST_CLUSTER_ACCESS,
     ...overrides,
   });
 }
@@ -56,16 +55,24 @@ describe("GitopsBootstrap", () => {
   test("seeds the repository after the Gitea release, from the script, credentials in the environment only", () => {
     expect(seed.depends_on).toEqual(["helm_release.gitea"]);
     const exec = seed.provisioner[0]["local-exec"];
-    expect(exec.command).toBe('bash "${path.root}/../../../scripts/gitops-seed.sh"');
+    // The folder and the script are copied into the stack directory (a StackBundle named by its content).
+    expect(exec.command).toMatch(/^bash "assets\/gitops_files_[A-Z0-9]+\/[0-9a-f]{64}\/scripts\/gitops-seed\.sh"$/);
     expect(exec.command).not.toMatch(/password|random_password/i);
     expect(exec.environment).toMatchObject({
       GITEA_USER: "homelab",
       GITEA_PASSWORD: "${random_password.gitea-password.result}",
       GITOPS_OWNER: "homelab",
       GITOPS_REPO: "gitops",
-      GITOPS_SOURCE_DIR: "${path.root}/../../../gitops",
+      GITOPS_SOURCE_DIR: `${bootstrap.files.path}/gitops`,
       GITOPS_REMOTE_OVERRIDE: "${var.gitops_repo_url}",
+      // The cluster credential for the port-forward, as values: no kubeconfig file.
+      KUBE_SERVER: "https://192.168.1.50:6443",
+      KUBE_CA_PEM: "${var.cluster_ca_certificate}",
+      KUBE_CLIENT_CERT_PEM: "${var.client_certificate}",
+      KUBE_CLIENT_KEY_PEM: "${var.client_key}",
     });
+    expect(exec.environment).not.toHaveProperty("KUBECONFIG");
+    expect(bootstrap.files.files.filter((f) => !f.startsWith("gitops/"))).toEqual(["scripts/gitops-seed.sh"]);
   });
 
   test("reruns only when gitops/ changes or Gitea is reinstalled", () => {

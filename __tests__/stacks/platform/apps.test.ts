@@ -4,10 +4,11 @@ import { HelmApp } from "../../../constructs/platform/helm-app";
 import { buildPlatformApps } from "../../../stacks/platform/apps";
 import { fakeBase, newStack, resourcesOf, synthJson } from "../../constructs/platform/apps-support";
 import { labWith, loadLab, validLab } from "../../helpers";
+import { TEST_CLUSTER_ACCESS } from "../../support/terraform";
 
 function synthApps(lab = loadLab()) {
   const stack = newStack("platform");
-  const apps = buildPlatformApps(stack, lab, fakeBase(stack));
+  const apps = buildPlatformApps(stack, lab, fakeBase(stack), TEST_CLUSTER_ACCESS);
   return { stack, apps, json: synthJson(stack) };
 }
 
