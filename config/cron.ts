@@ -147,3 +147,54 @@ export function cronProblem(line: string): string | undefined {
     throw e;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// systemd timers (issue 16): the Pi's off-site backup and restore drill take the same 5-field
+// cron lines as K3s and Longhorn (one convention for every schedule of homelab.yaml) and run
+// them as systemd timers, whose OnCalendar= has its own syntax.
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+
+/** A field's values for OnCalendar: `*` when it allows its whole range, else the sorted list. */
+function calendarField(values: ReadonlySet<number>, min: number, max: number, format: (v: number) => string): string {
+  if (values.size === max - min + 1) return "*";
+  return [...values].sort((a, b) => a - b).map(format).join(",");
+}
+
+const twoDigits = (v: number) => String(v).padStart(2, "0");
+
+/**
+ * The systemd OnCalendar= expressions that run when the cron line runs, in `timeZone` (a tz
+ * database name, appended to each expression; none: the machine's local time). One expression,
+ * or two when both day fields are restricted: cron then runs on either (day of month OR day of
+ * week), which one calendar expression cannot say. Throws a CronError for a line cron refuses.
+ */
+export function cronToOnCalendar(line: string, timeZone?: string): string[] {
+  const schedule = parseCron(line);
+  cronMaxIntervalSeconds(line); // refuses a schedule that never runs
+  const [minutes, hours, doms, months, dows] = schedule.fields;
+  const time = `${calendarField(hours, 0, 23, twoDigits)}:${calendarField(minutes, 0, 59, twoDigits)}:00`;
+  const month = calendarField(months, 1, 12, twoDigits);
+  const dom = calendarField(doms, 1, 31, twoDigits);
+  const dow = calendarField(dows, 0, 6, (v) => WEEKDAYS[v]);
+  const zone = timeZone ? ` ${timeZone}` : "";
+  const byDom = `*-${month}-${schedule.domRestricted ? dom : "*"} ${time}${zone}`;
+  const byDow = `${dow} *-${month}-* ${time}${zone}`;
+  if (schedule.domRestricted && schedule.dowRestricted) return [byDow, byDom];
+  if (schedule.dowRestricted) return [byDow];
+  return [byDom];
+}
+
+/**
+ * The first `count` start times (seconds since the epoch, UTC) of a cron line at or after
+ * 2026-01-01 00:00 UTC: what a test compares with systemd's own reading of cronToOnCalendar.
+ */
+export function cronRunsUtc(line: string, count: number): number[] {
+  const start = Date.UTC(2026, 0, 1) / 1000;
+  const out: number[] = [];
+  for (const t of runs(parseCron(line))) {
+    out.push(start + t);
+    if (out.length >= count) break;
+  }
+  return out;
+}

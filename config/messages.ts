@@ -330,7 +330,8 @@ export function schemaProblems(issues: readonly z.core.$ZodIssue[], raw: unknown
     if (renamed.has(at)) continue;
     const value = valueAt(raw, path);
     if (value === undefined && path.length > 0) {
-      problems.push(error(at, `is required, ${expectation(path)}: ${missingFix(path)}`));
+      // A custom check of the parent may require an optional field (one repository type's fields): its message says why.
+      problems.push(error(at, issue.code === "custom" ? issue.message : `is required, ${expectation(path)}: ${missingFix(path)}`));
       continue;
     }
     const got = received(value, path, source);

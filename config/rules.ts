@@ -15,6 +15,7 @@ import {
   rangesOverlap,
   type IpRange,
 } from "./ipv4";
+import { repositoryHost } from "./backups";
 import type { LabConfig } from "./schema";
 
 export type Severity = "error" | "warning";
@@ -752,6 +753,73 @@ export const installFactsAreYours: Rule = (lab) => {
 };
 // --- end of the unattended-installation block ----------------------------------------------------
 
+// --- Off-site backups (issue 16) -----------------------------------------------------------------
+
+/** The Pi holds every backup of the lab: without an off-site copy, they share the lab's fate. */
+export const backupsLeaveTheHouse: Rule = (lab) =>
+  lab.raspberryPi && !lab.raspberryPi.offsiteBackup
+    ? [
+        warning(
+          "raspberryPi.offsiteBackup",
+          "every backup (etcd snapshots, Longhorn volumes, the Terraform state with the join token and the CA key) stays in the house: " +
+            "a fire, a theft or the Pi's SD card loses them with the lab; add raspberryPi.offsiteBackup " +
+            "(an S3 bucket such as Backblaze B2, an sftp or a restic REST server outside the house: docs/backups.md)",
+        ),
+      ]
+    : [];
+
+/** The host of the off-site repository, when it is set. */
+function offsiteRepository(lab: LabConfig) {
+  const repo = lab.raspberryPi?.offsiteBackup?.repository;
+  return repo ? { repo, ...repositoryHost(repo) } : undefined;
+}
+
+/** True for a host of the house: an address of the LAN or loopback, a name under the lab's domain. */
+function inTheHouse(lab: LabConfig, host: string): boolean {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) {
+    return cidrContains(parseCidr(lab.network.cidr), ipToInt(host)) || host.startsWith("127.");
+  }
+  return host === "localhost" || host === lab.network.domain || host.endsWith(`.${lab.network.domain}`);
+}
+
+/** An "off-site" repository on the LAN burns with the house. */
+export const offsiteIsOutsideTheHouse: Rule = (lab) => {
+  const found = offsiteRepository(lab);
+  if (!found || !inTheHouse(lab, found.host)) return [];
+  return [
+    warning(
+      `raspberryPi.offsiteBackup.repository.${found.field}`,
+      `${found.host} is inside the lab (LAN ${lab.network.cidr} or domain ${lab.network.domain}): that copy survives the Pi's SD card but not a fire or a theft; ` +
+        "point it at a service or a friend's machine outside the house (a MinIO on the LAN is fine for trying it out)",
+    ),
+  ];
+};
+
+/** restic encrypts the data, but the credentials of an http:// service cross the internet readable. */
+export const offsiteTrafficIsEncrypted: Rule = (lab) => {
+  const found = offsiteRepository(lab);
+  if (!found || found.encrypted || inTheHouse(lab, found.host)) return [];
+  return [
+    warning(
+      `raspberryPi.offsiteBackup.repository.${found.field}`,
+      `plain http to ${found.host}, outside the LAN: restic encrypts the data, but the service's credentials (and what it logs) cross the internet readable; use https://`,
+    ),
+  ];
+};
+
+/** A failed backup or drill must reach a person: the OnFailure hook posts to the lab's ntfy. */
+export const backupFailuresReachSomeone: Rule = (lab) =>
+  lab.raspberryPi?.offsiteBackup && !lab.platform.monitoring.enabled
+    ? [
+        warning(
+          "platform.monitoring.enabled",
+          "the off-site backup and its restore drill would fail silently (only `systemctl --failed` on the Pi shows it): " +
+            "enable platform.monitoring, whose ntfy receives their failures and the BackupDrill alerts",
+        ),
+      ]
+    : [];
+// --- end of the off-site backups block -------------------------------------------------------------
+
 /** The top-level sections of the config; a rule runs only when the sections it reads are valid. */
 export const SECTIONS = ["network", "proxmox", "vm", "k3s", "raspberryPi", "loadBalancer", "platform", "terraformCloud"] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -791,6 +859,11 @@ export const RULE_NEEDS: ReadonlyMap<Rule, readonly Section[]> = new Map<Rule, r
   [installFactsOnEveryNode, ["proxmox"]],
   [storageMatchesInstallFilesystem, ["proxmox"]],
   [installFactsAreYours, ["proxmox"]],
+  // Off-site backups (issue 16).
+  [backupsLeaveTheHouse, ["raspberryPi"]],
+  [offsiteIsOutsideTheHouse, ["network", "raspberryPi"]],
+  [offsiteTrafficIsEncrypted, ["network", "raspberryPi"]],
+  [backupFailuresReachSomeone, ["raspberryPi", "platform"]],
 ]);
 
 /** Rules every synth and every doctor run apply, in the order problems are printed. */

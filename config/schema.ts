@@ -305,6 +305,132 @@ const k3sSchema = z.strictObject({
   servers: z.array(k3sServerSchema).min(1).describe("K3s servers (control plane + etcd + workloads), one VM each."),
 });
 
+// --- Off-site backups (issue 16) -----------------------------------------------------------------
+
+/** An S3 bucket name as S3-compatible services accept it (AWS rules: 3–63 lowercase letters, digits, '.', '-'). */
+const S3_BUCKET = /^(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** A path inside a bucket or on a server: segments of letters, digits, '.', '_' and '-'. */
+const REPOSITORY_SEGMENTS = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/** Which fields each repository type reads; the others are refused for that type. */
+export const OFFSITE_FIELDS = {
+  s3: { required: ["endpoint", "bucket"], optional: ["prefix", "region"] },
+  sftp: { required: ["host", "user", "path"], optional: ["port"] },
+  rest: { required: ["url"], optional: [] },
+} as const;
+export type OffsiteType = keyof typeof OFFSITE_FIELDS;
+
+/** An http(s) URL without credentials in it (they come from the environment at deploy time). */
+const serviceUrl = (example: string, credentials: string) =>
+  z
+    .url({ protocol: /^https?$/, message: `must be an http(s) URL such as ${example}` })
+    .superRefine((text, ctx) => {
+      const url = new URL(text);
+      if (url.username || url.password) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must not carry credentials (user:password@): remove them and export ${credentials} when running rpi.yml`,
+        });
+      }
+    });
+
+const offsiteRepositorySchema = z
+  .strictObject({
+    type: z
+      .enum(["s3", "sftp", "rest"])
+      .describe(
+        "s3: any S3-compatible service (Backblaze B2, Wasabi, a friend's MinIO); sftp: a server you can SSH to; " +
+          "rest: a restic REST server (rest-server, rclone serve restic).",
+      ),
+    endpoint: serviceUrl("https://s3.eu-central-003.backblazeb2.com", "HOMELAB_OFFSITE_ACCESS_KEY_ID and HOMELAB_OFFSITE_SECRET_ACCESS_KEY")
+      .optional()
+      .describe("s3: the service's S3 endpoint, e.g. https://s3.eu-central-003.backblazeb2.com (B2), https://s3.eu-central-1.wasabisys.com (Wasabi)."),
+    bucket: z
+      .string()
+      .regex(S3_BUCKET, { message: "must be an S3 bucket name: 3–63 lowercase letters, digits, '.' or '-', e.g. my-homelab-backups" })
+      .optional()
+      .describe("s3: the bucket (create it first, private)."),
+    prefix: z
+      .string()
+      .regex(REPOSITORY_SEGMENTS, { message: "must be a path inside the bucket such as homelab (letters, digits, '.', '_', '-', '/')" })
+      .optional()
+      .describe("s3: a folder inside the bucket for this repository."),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{2,32}$/, { message: "must be a region name such as eu-central-003" })
+      .optional()
+      .describe("s3: the bucket's region, when the service does not find it by itself (MinIO: us-east-1)."),
+    host: z
+      .union([z.ipv4(), z.string().regex(DNS_NAME)], { error: () => "must be a host name or IPv4 address, e.g. backup.example.org" })
+      .optional()
+      .describe("sftp: the server."),
+    port: whole(1, 65535).optional().describe("sftp: the SSH port (22 when unset)."),
+    user: linuxUser("homelab").optional().describe("sftp: the account on the server (the Pi's own key logs in: rpi.yml prints it)."),
+    path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._/-]+$/, { message: "must be an absolute path such as /srv/restic/homelab" })
+      .optional()
+      .describe("sftp: the repository's directory on the server."),
+    url: serviceUrl("https://backup.example.org:8000/homelab/", "HOMELAB_OFFSITE_REST_USERNAME and HOMELAB_OFFSITE_REST_PASSWORD")
+      .optional()
+      .describe("rest: the repository's URL on the REST server."),
+  })
+  .superRefine((repo, ctx) => {
+    const fields = OFFSITE_FIELDS[repo.type];
+    const allowed = new Set<string>(["type", ...fields.required, ...fields.optional]);
+    for (const key of fields.required) {
+      if (repo[key] === undefined) {
+        ctx.addIssue({ code: "custom", path: [key], message: `is required for type ${repo.type}: set ${key} (see docs/backups.md)` });
+      }
+    }
+    for (const [key, value] of Object.entries(repo)) {
+      if (value === undefined || allowed.has(key)) continue;
+      const owner = (Object.keys(OFFSITE_FIELDS) as OffsiteType[]).filter((t) => (OFFSITE_FIELDS[t].required as readonly string[]).includes(key) || (OFFSITE_FIELDS[t].optional as readonly string[]).includes(key));
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `is not read by type ${repo.type} (it belongs to ${owner.join(", ")}): remove it, or set type to ${owner[0]}`,
+      });
+    }
+  });
+
+const offsiteBackupSchema = z
+  .strictObject({
+    repository: offsiteRepositorySchema.describe(
+      "Where the restic repository lives. Credentials and the repository password come from the environment when rpi.yml runs, never from this file.",
+    ),
+    schedule: cron("30 4 * * *")
+      .default("30 4 * * *")
+      .describe("When the Pi sends its backups off-site (5-field cron, in vm.timezone): after Longhorn's nightly backup."),
+    retention: z
+      .strictObject({
+        daily: whole(0, 3650).default(7).describe("Daily snapshots kept (restic forget --keep-daily)."),
+        weekly: whole(0, 520).default(4).describe("Weekly snapshots kept (--keep-weekly)."),
+        monthly: whole(0, 240).default(12).describe("Monthly snapshots kept (--keep-monthly)."),
+      })
+      .superRefine((r, ctx) => {
+        if (r.daily + r.weekly + r.monthly === 0) {
+          ctx.addIssue({
+            code: "custom",
+            message: "keeps nothing (daily, weekly and monthly are all 0): restic forget would keep no snapshot; keep at least daily: 7",
+          });
+        }
+      })
+      .prefault({})
+      .describe("What restic forget --prune keeps, in the off-site repository and in the Pi's state repository."),
+    drill: z
+      .strictObject({
+        schedule: cron("0 6 * * 0").default("0 6 * * 0").describe("When the restore drill runs (5-field cron, in vm.timezone): weekly by default."),
+        readDataPercent: whole(1, 100)
+          .default(5)
+          .describe("Share of the repository's data the drill downloads and verifies (restic check --read-data-subset): egress costs money on some services."),
+      })
+      .prefault({})
+      .describe("The weekly restore drill: repository check, newest etcd snapshot and Terraform state restored and read."),
+  })
+  .describe("Encrypted off-site copies (restic) of the Pi's backups, the Terraform state and the Pi's own services (docs/backups.md).");
+// --- end of the off-site backups block -------------------------------------------------------------
+
 const piSchema = z.strictObject({
   name: hostname().meta({ examples: ["rpi-01"] }),
   address: ipv4().meta({ examples: ["192.168.1.5"] }),
@@ -320,6 +446,7 @@ const piSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe("Run the Terraform Cloud agent that executes the lab's runs on the LAN (needed by, and only with, `terraformCloud`)."),
+  offsiteBackup: offsiteBackupSchema.optional(),
 });
 
 const loadBalancerSchema = z.strictObject({
@@ -483,3 +610,5 @@ export type ProxmoxNodeConfig = LabConfig["proxmox"]["nodes"][number];
 export type NodeInstallConfig = NonNullable<ProxmoxNodeConfig["install"]>;
 export type K3sServerConfig = LabConfig["k3s"]["servers"][number];
 export type CloudImageConfig = LabConfig["vm"]["images"]["debian-13"];
+export type OffsiteBackupConfig = NonNullable<NonNullable<LabConfig["raspberryPi"]>["offsiteBackup"]>;
+export type OffsiteRepositoryConfig = OffsiteBackupConfig["repository"];

@@ -4,6 +4,7 @@
  * rendering (`render.ts`) and `npm run doctor -- --json` both print this object.
  */
 import { exposedHosts, platformComponents, type PlatformComponent } from "../config/apps";
+import { backupPlan, type BackupPlan } from "../config/backups";
 import { ipToInt, parseRange, rangeSize } from "../config/ipv4";
 import { serviceAddresses, staticAddresses, type Problem } from "../config/rules";
 import type { LabConfig } from "../config/schema";
@@ -58,6 +59,8 @@ export interface Plan {
     readonly cluster: ClusterCapacity;
   } | null;
   readonly nMinusOne: readonly NodeLoss[];
+  /** Where each backup goes (made, on the Pi, off-site), the restore drill and the day-two checks. */
+  readonly backups: BackupPlan | null;
   readonly problems: readonly Problem[];
 }
 
@@ -102,7 +105,7 @@ export function urlTable(lab: LabConfig): UrlRow[] {
 export function buildPlan(config: string, diagnosis: Diagnosis): Plan {
   const { lab, problems } = diagnosis;
   const ok = errorsIn(problems).length === 0;
-  if (!lab) return { config, ok, lan: null, addresses: [], urls: [], capacity: null, nMinusOne: [], problems };
+  if (!lab) return { config, ok, lan: null, addresses: [], urls: [], capacity: null, nMinusOne: [], backups: null, problems };
   return {
     config,
     ok,
@@ -120,6 +123,7 @@ export function buildPlan(config: string, diagnosis: Diagnosis): Plan {
       cluster: clusterCapacity(lab),
     },
     nMinusOne: nMinusOne(lab),
+    backups: backupPlan(lab),
     problems,
   };
 }

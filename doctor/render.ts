@@ -129,6 +129,23 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     out.push("");
   }
 
+  if (plan.backups) {
+    section("Backups (where each copy goes)");
+    out.push(
+      ...table([
+        ["WHAT", "MADE BY", "IN THE HOUSE", "OFF-SITE"],
+        ...plan.backups.routes.map((r) => [r.what, r.source, r.local, r.offsite]),
+      ]),
+      `  off-site: ${plan.backups.offsite}`,
+      `  restore drill: ${plan.backups.drill}`,
+      "",
+    );
+    if (plan.backups.checks.length > 0) {
+      section("Day two: are the backups working? (a failed unit is the alarm; docs/backups.md)");
+      out.push(...plan.backups.checks.map((c) => `  ${c}`), "");
+    }
+  }
+
   if (plan.problems.length > 0) {
     section("Problems");
     for (const p of plan.problems) {

@@ -50,6 +50,7 @@ check_lab default
 check_lab external-ntfy --set 'platform.monitoring.ntfy.serverUrl="https://ntfy.sh"' --set 'platform.apps.ntfy.enabled=false' \
   --set 'platform.monitoring.runbookBaseUrl="https://github.com/example/homelab/blob/main"'
 check_lab without-pi --set 'raspberryPi=null'
+check_lab offsite --set 'raspberryPi.offsiteBackup={"repository":{"type":"rest","url":"https://backup.example.org/homelab/"}}'
 check_lab fast-scrape --set 'platform.monitoring.scrapeIntervalSeconds=15' --set 'k3s.etcdSnapshotCron="0 * * * *"'
 
 echo "== the Pi's exporters: blackbox modules, backup dating script"

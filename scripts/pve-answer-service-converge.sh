@@ -14,57 +14,22 @@ set -euo pipefail
 export NO_COLOR=1 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 start=$SECONDS
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/lib/nspawn.sh
+source "$ROOT/scripts/lib/nspawn.sh"
 CACHE="$ROOT/ansible/.rootfs"
-SUITE=trixie
-TARBALL="$CACHE/debian-$SUITE-systemd.tar"
 WORK="$(mktemp -d /var/tmp/homelab-pi-converge.XXXXXX)"
 PI_ADDRESS=192.168.1.5 # raspberryPi.address of the default lab fixture
-NSPAWN_PID=""
 
 cleanup() {
-  if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
-    kill -TERM "$NSPAWN_PID" 2>/dev/null || true
-    for _ in $(seq 30); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL "$NSPAWN_PID" 2>/dev/null || true
-  fi
+  nspawn_stop
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'echo "FAILED: pve-answer-service-converge, line $LINENO: $BASH_COMMAND" >&2' ERR
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "pve-answer-service-converge: must run as root (debootstrap, systemd-nspawn)" >&2
-  exit 1
-fi
-for tool in debootstrap systemd-nspawn ansible-playbook openssl curl; do
-  command -v "$tool" >/dev/null || { echo "pve-answer-service-converge: $tool is missing" >&2; exit 1; }
-done
-
-debian_mirror() {
-  local uri
-  uri=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -E '/debian/?$' | head -n1 || true)
-  [ -n "$uri" ] || uri=$(grep -hsE '^deb\s' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-    awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; exit}}' | grep -E '/debian/?$' | head -n1 || true)
-  echo "${uri:-http://deb.debian.org/debian}"
-}
-
-mkdir -p "$CACHE"
-if [ ! -s "$TARBALL" ]; then
-  mirror=$(debian_mirror)
-  echo "== debootstrap $SUITE (minbase + systemd) from $mirror into the cache"
-  rm -rf "$CACHE/build-systemd"
-  # systemd-sysv: a booted machine; python3-apt for the apt module; iproute2 to add the Pi's address.
-  debootstrap --variant=minbase --include=systemd-sysv,dbus,python3,python3-apt,iproute2,ca-certificates \
-    "$SUITE" "$CACHE/build-systemd" "$mirror" >"$CACHE/debootstrap-systemd.log" 2>&1 ||
-    { tail -n 30 "$CACHE/debootstrap-systemd.log"; exit 1; }
-  tar -C "$CACHE/build-systemd" -cf "$TARBALL.partial" . && mv "$TARBALL.partial" "$TARBALL"
-  rm -rf "$CACHE/build-systemd"
-  echo "   cached in $((SECONDS - start)) s"
-fi
-
-mkdir "$WORK/pi"
-tar -C "$WORK/pi" -xf "$TARBALL"
-: >"$WORK/pi/etc/machine-id"
+nspawn_require_root pve-answer-service-converge
+nspawn_require_tools pve-answer-service-converge debootstrap systemd-nspawn ansible-playbook openssl curl
+TARBALL=$(nspawn_rootfs "$CACHE" "$NSPAWN_PI_PACKAGES")
 
 echo "== answers from the default lab fixture"
 HASH="\$6\$converge\$$(printf 'x%.0s' $(seq 86))"
@@ -75,42 +40,11 @@ HOMELAB_CONFIG="$ROOT/__tests__/fixtures/labs/default.yaml" \
   "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/write-inventory.ts" --out "$WORK/hosts.yaml" >/dev/null
 
 echo "== boot the Pi stand-in (systemd-nspawn, private network)"
-systemd-nspawn --quiet --register=no --keep-unit --console=pipe --private-network -D "$WORK/pi" -M homelab-pi -b \
-  >"$WORK/boot.log" 2>&1 </dev/null &
-NSPAWN_PID=$!
-# The container's PID 1 is the systemd that systemd-nspawn starts as its child (read from /proc:
-# no procps needed).
-children_of() {
-  local stat
-  for stat in /proc/[0-9]*/stat; do
-    awk -v parent="$1" '$4 == parent { print $1 }' "$stat" 2>/dev/null || true
-  done
-}
-leader=""
-for _ in $(seq 100); do
-  for pid in $(children_of "$NSPAWN_PID"); do
-    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "systemd" ]; then leader=$pid; break; fi
-  done
-  [ -n "$leader" ] && break
-  sleep 0.2
-done
-[ -n "$leader" ] || { cat "$WORK/boot.log"; echo "FAILED: the container did not boot" >&2; exit 1; }
-in_pi() { nsenter --target "$leader" --all "$@"; }
-for _ in $(seq 120); do
-  state=$(in_pi systemctl is-system-running 2>/dev/null || true)
-  case "$state" in running | degraded) break ;; esac
-  sleep 0.5
-done
-echo "   booted: $state"
-in_pi ip link set lo up
+nspawn_boot "$TARBALL" "$WORK/pi" homelab-pi
+leader=$NSPAWN_LEADER
+in_pi() { nspawn_in "$@"; }
 in_pi ip address add "$PI_ADDRESS/32" dev lo
-
-{
-  echo "all:"
-  echo "  hosts:"
-  echo "    # nsenter runs as root in every namespace of the container: no user, no sudo.
-    rpi-01: { ansible_connection: community.docker.nsenter, ansible_nsenter_pid: $leader, ansible_user: root, ansible_become: false, ansible_remote_tmp: /tmp/.ansible, ansible_python_interpreter: /usr/bin/python3 }"
-} >"$WORK/nsenter.yaml"
+nspawn_inventory rpi-01 >"$WORK/nsenter.yaml"
 export ANSIBLE_CONFIG="$ROOT/ansible/ansible.cfg" ANSIBLE_ROLES_PATH="$ROOT/ansible/roles"
 playbook() {
   ansible-playbook -i "$WORK/hosts.yaml" -i "$WORK/nsenter.yaml" --limit rpi-01 "$ROOT/ansible/playbooks/rpi.yml" \

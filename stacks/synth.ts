@@ -109,7 +109,7 @@ function summary(configFile: string, outdir: string, stacks: readonly StackSumma
   }
   if (warnings > 0) lines.push(`${warnings} warning${warnings === 1 ? "" : "s"} (printed above): read them before you deploy`);
   const tfc = stacks.some((st) => st.name === "tfc") ? "npx cdktf deploy tfc (Terraform Cloud's workspaces and agent pool, once), then " : "";
-  lines.push(`next: npm run doctor (the plan), then ${tfc}npx cdktf deploy infra k3s platform`);
+  lines.push(`next: npm run doctor (the plan), then ${tfc}npm run deploy (cdktf deploy infra k3s platform, then the state copied to the Pi)`);
   return lines.join("\n") + "\n";
 }
 

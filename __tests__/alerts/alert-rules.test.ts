@@ -59,10 +59,14 @@ test("the rule file has the alert set of the issue", () => {
     "LonghornNodeStorageAlmostFull",
     "LonghornVolumeDegraded",
     "LonghornVolumeFaulted",
+    "OffsiteBackupFailed",
+    "OffsiteBackupTooOld",
     "PodCrashLooping",
     "ProxmoxHostDown",
     "ProxmoxStorageAlmostFull",
     "RaspberryPiDown",
+    "RestoreDrillFailed",
+    "RestoreDrillTooOld",
     "ScrapeTargetDown",
   ]);
 });
@@ -129,4 +133,17 @@ test("runbook links become absolute under platform.monitoring.runbookBaseUrl", (
 test("fails when the rule file has no groups", () => {
   expect(() => loadAlertRules(join(ROOT, "package.json"))).toThrow("no rule groups");
   expect(ALERT_RULES_FILE).toMatch(/alerts\/homelab\.rules\.yaml$/);
+});
+
+test("the off-site backup and the drill get thresholds only when configured: nightly 26 h, weekly drill 7 d 2 h", () => {
+  const [group] = backupThresholdRules({ etcdSnapshotCron: "0 */6 * * *", offsiteBackupCron: "30 4 * * *", restoreDrillCron: "0 6 * * 0" }).groups;
+  expect(group.rules.slice(1)).toEqual([
+    { record: "homelab:backup_max_age_seconds", expr: "vector(93600)", labels: { kind: "offsite" } },
+    { record: "homelab:backup_max_age_seconds", expr: "vector(612000)", labels: { kind: "drill" } },
+  ]);
+  for (const name of ["OffsiteBackupTooOld", "RestoreDrillTooOld"]) {
+    expect(metricNames(alerts.find((a) => a.alert === name)!.expr)).toEqual(
+      expect.arrayContaining(["homelab:backup_max_age_seconds", "homelab_backup_job_configured_timestamp_seconds"]),
+    );
+  }
 });

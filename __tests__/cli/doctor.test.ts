@@ -53,6 +53,7 @@ describe("npm run doctor (spawned)", () => {
     expect(plan.problems).toEqual([
       expect.objectContaining({ severity: "warning", path: "vm.sshPublicKeys[0]" }),
       expect.objectContaining({ severity: "warning", path: expect.stringContaining("proxmox.nodes[0].install.mac") }),
+      expect.objectContaining({ severity: "warning", path: "raspberryPi.offsiteBackup" }),
     ]);
   }, 30_000);
 

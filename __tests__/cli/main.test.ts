@@ -46,7 +46,9 @@ test("synthesizes the three stacks, byte-identical on a second run", () => {
   expect(first.stderr).toMatch(/^warning: vm\.sshPublicKeys\[0\]: this is the example key/);
   // …and about the example install MACs (RFC 7042 documentation range).
   expect(first.stderr).toMatch(/^warning: proxmox\.nodes\[0\]\.install\.mac, .* are example addresses/m);
-  expect(first.stderr.trim().split("\n")).toHaveLength(2);
+  // …and that no backup leaves the house (the shipped lab has no off-site repository).
+  expect(first.stderr).toMatch(/^warning: raspberryPi\.offsiteBackup: every backup/m);
+  expect(first.stderr.trim().split("\n")).toHaveLength(3);
   expect(first.status).toBe(0);
   for (const stack of ["infra", "k3s", "platform"]) {
     expect(existsSync(join(work, "a", "stacks", stack, "cdk.tf.json"))).toBe(true);

@@ -26,8 +26,8 @@ test("on success, prints each stack with its resource count, the folder, the war
   const lines = outcome.stdout.trimEnd().split("\n");
   expect(lines[0]).toBe(`homelab: synthesized ${CONFIG} into ${join(work, "out")}/`);
   for (const s of counts) expect(outcome.stdout).toMatch(new RegExp(`\\n  ${s.name} +${s.resources} resources`));
-  expect(outcome.stdout).toContain("2 warnings (printed above)");
-  expect(lines[lines.length - 1]).toBe("next: npm run doctor (the plan), then npx cdktf deploy infra k3s platform");
+  expect(outcome.stdout).toContain("3 warnings (printed above)");
+  expect(lines[lines.length - 1]).toBe("next: npm run doctor (the plan), then npm run deploy (cdktf deploy infra k3s platform, then the state copied to the Pi)");
   expect(outcome.stderr).toMatch(/^warning: vm\.sshPublicKeys\[0\]: this is the example key/);
   expect(outcome.stderr).toMatch(/^warning: proxmox\.nodes\[0\]\.install\.mac, .* are example addresses/m);
 });

@@ -80,3 +80,45 @@ describe("cronMaxIntervalSeconds", () => {
     expect(cronMaxIntervalSeconds("0 0 1 * 1")).toBeLessThanOrEqual(7 * 24 * H);
   });
 });
+
+describe("cronToOnCalendar (the Pi's systemd timers)", () => {
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const { cronToOnCalendar, cronRunsUtc } = require("../../config/cron") as typeof import("../../config/cron");
+  const hasAnalyze = spawnSync("systemd-analyze", ["--version"], { stdio: "ignore" }).status === 0;
+  const LINES = ["30 4 * * *", "0 6 * * 0", "0 3 15 * sun", "*/15 2-4 1,15 * mon-fri", "0 0 1 */3 *", "@weekly", "5 * * * *", "0 12 ? * SUN"];
+
+  test.each([
+    ["30 4 * * *", "Europe/Paris", ["*-*-* 04:30:00 Europe/Paris"]],
+    ["0 6 * * 0", undefined, ["Sun *-*-* 06:00:00"]],
+    ["@weekly", "UTC", ["Sun *-*-* 00:00:00 UTC"]],
+    // Both day fields restricted: cron runs on either, so two expressions.
+    ["0 2 1 * mon", "UTC", ["Mon *-*-* 02:00:00 UTC", "*-*-01 02:00:00 UTC"]],
+  ])("%s in %s is %j", (line, zone, expected) => {
+    expect(cronToOnCalendar(line, zone)).toEqual(expected);
+  });
+
+  test("fails on a line cron refuses, and on one that never runs", () => {
+    expect(() => cronToOnCalendar("0 6 * * 7")).toThrow(/outside the day of week range/);
+    expect(() => cronToOnCalendar("0 0 31 2 *")).toThrow(/never runs/);
+  });
+
+  // systemd's own reading of each expression (systemd-analyze calendar) gives the same first runs
+  // as cron's: the conversion is checked by the tool that runs the timers.
+  (hasAnalyze ? test.each(LINES) : test.skip.each(LINES))("systemd runs %s when cron would", (line) => {
+    const want = cronRunsUtc(line, 12);
+    const base = Date.UTC(2026, 0, 1) / 1000 - 1;
+    const got = cronToOnCalendar(line, "UTC").flatMap((expression) => {
+      const out = spawnSync("systemd-analyze", ["calendar", `--base-time=@${base}`, "--iterations=12", expression], {
+        encoding: "utf8",
+        env: { ...process.env, TZ: "UTC", LC_ALL: "C" },
+      });
+      if (out.status !== 0) throw new Error(`systemd-analyze refused ${expression}: ${out.stderr}`);
+      return [...out.stdout.matchAll(/(?:Next elapse|Iter\. #\d+): \w{3} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC/g)].map(
+        (m) => Date.parse(`${m[1].replace(" ", "T")}Z`) / 1000,
+      );
+    });
+    // cronRunsUtc scans 400 days: a quarterly line has fewer runs there than systemd lists.
+    expect(want.length).toBeGreaterThanOrEqual(5);
+    expect([...new Set(got)].sort((a, b) => a - b).slice(0, want.length)).toEqual(want);
+  });
+});

@@ -33,10 +33,11 @@ function withServers(count: number): LabConfig {
 }
 
 describe("rule sets", () => {
-  test("the default lab passes every rule; only the shipped examples (SSH key, install MACs) are warnings", () => {
+  test("the default lab passes every rule; only the shipped examples (SSH key, install MACs) and the missing off-site copy are warnings", () => {
     expect(checkRules(loadLab()).map((p) => [p.severity, p.path])).toEqual([
       ["warning", "vm.sshPublicKeys[0]"],
       ["warning", "proxmox.nodes[0].install.mac, proxmox.nodes[1].install.mac, proxmox.nodes[2].install.mac"],
+      ["warning", "raspberryPi.offsiteBackup"],
     ]);
   });
 

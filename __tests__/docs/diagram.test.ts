@@ -49,6 +49,19 @@ describe("renderMermaid", () => {
     expect(renderMermaid(validLab(labWith({ raspberryPi: undefined })))).not.toContain("rpi");
   });
 
+  test("shows where the backups go: the off-site repository with its schedule, the state from the deploy machine, the drill", () => {
+    expect(mermaid).toContain('offsite_none["No off-site copy<br/>set raspberryPi.offsiteBackup"]');
+    expect(mermaid).toContain('rpi -.-x|"backups stay in the house"| offsite_none');
+    const withOffsite = renderMermaid(
+      validLab(labWith({ "raspberryPi.offsiteBackup": { repository: { type: "sftp", host: "backup.example.org", user: "homelab", path: "/srv/restic/homelab" } } })),
+    );
+    expect(withOffsite).toContain('offsite[("Off-site restic repository (encrypted)<br/>sftp homelab@backup.example.org:/srv/restic/homelab<br/>cron 30 4 * * * · keeps 7d/4w/12m")]');
+    expect(withOffsite).toContain('rpi ==>|"restic: etcd, Longhorn, state, AdGuard"| offsite');
+    expect(withOffsite).toContain('deployer -.->|"Terraform state, encrypted (npm run deploy)"| rpi');
+    expect(withOffsite).toContain('offsite -.->|"restore drill, cron 0 6 * * 0"| rpi');
+    expect(withOffsite).not.toContain("offsite_none");
+  });
+
   test("node ids are Mermaid-safe (no '-')", () => {
     const ids = [...mermaid.matchAll(/^\s*(?:subgraph )?([^\s[{(]+)[[{(]/gm)].map((m) => m[1]);
     expect(ids.length).toBeGreaterThan(10);

@@ -21,12 +21,13 @@ describe("the default lab's plan", () => {
     expect(plan.problems.map((p) => [p.severity, p.path])).toEqual([
       ["warning", "vm.sshPublicKeys[0]"],
       ["warning", "proxmox.nodes[0].install.mac, proxmox.nodes[1].install.mac, proxmox.nodes[2].install.mac"],
+      ["warning", "raspberryPi.offsiteBackup"],
     ]);
-    expect(text).toContain("OK: 0 errors, 2 warnings.");
+    expect(text).toContain("OK: 0 errors, 3 warnings.");
   });
 
   test("ends with the verdict synth acts on: OK when there is no error (NOT OK would send the user looking)", () => {
-    expect(text.endsWith("\n\nOK: 0 errors, 2 warnings.\n")).toBe(true);
+    expect(text.endsWith("\n\nOK: 0 errors, 3 warnings.\n")).toBe(true);
   });
 
   test("the example-key warning names the fix", () => {
@@ -140,7 +141,7 @@ describe("the default lab's plan", () => {
 
   test("is JSON-serializable for --json, with every section", () => {
     const json = JSON.parse(JSON.stringify(plan));
-    expect(Object.keys(json)).toEqual(["config", "ok", "lan", "addresses", "urls", "capacity", "nMinusOne", "problems"]);
+    expect(Object.keys(json)).toEqual(["config", "ok", "lan", "addresses", "urls", "capacity", "nMinusOne", "backups", "problems"]);
     expect(json.addresses).toContainEqual({ ip: "192.168.1.50", owner: "Kubernetes API VIP (kube-vip)", path: "k3s.apiVip", kind: "vip" });
     expect(json.nMinusOne.map((l: { node: string; verdict: string }) => [l.node, l.verdict])).toEqual([
       ["pve-01", "survives"],
@@ -245,6 +246,9 @@ describe("a lab that fails the rules", () => {
       "proxmox.nodes[0].install.mac": "52:54:00:00:00:01",
       "proxmox.nodes[1].install.mac": "52:54:00:00:00:02",
       "proxmox.nodes[2].install.mac": "52:54:00:00:00:03",
+      "raspberryPi.offsiteBackup": {
+        repository: { type: "s3", endpoint: "https://s3.eu-central-003.backblazeb2.com", bucket: "my-homelab-backups", prefix: "homelab" },
+      },
     });
     const text = renderPlan(planOf(stringify(raw)));
     expect(text).not.toContain("Problems");
@@ -302,3 +306,54 @@ describe("bar", () => {
 function lines(text: string, pattern: RegExp): string[] {
   return text.split("\n").filter((line) => pattern.test(line));
 }
+
+describe("where each backup goes (issue 16)", () => {
+  const { backupPlan } = require("../../config/backups") as typeof import("../../config/backups");
+  const { validLab } = require("../helpers") as typeof import("../helpers");
+  const withOffsite = validLab(
+    labWith({
+      "raspberryPi.offsiteBackup": {
+        repository: { type: "s3", endpoint: "https://s3.eu-central-003.backblazeb2.com", bucket: "my-homelab-backups", prefix: "homelab" },
+      },
+    }),
+  );
+
+  test("the default lab: copies on the Pi, none off-site, no drill, no checks", () => {
+    const plan = backupPlan(loadLab());
+    expect(plan.routes.map((r) => [r.what, r.offsite])).toEqual([
+      ["etcd snapshots", "none: set raspberryPi.offsiteBackup"],
+      ["Longhorn volumes", "none: set raspberryPi.offsiteBackup"],
+      ["Terraform state", "none"],
+      ["the Pi's services", "none: set raspberryPi.offsiteBackup"],
+    ]);
+    expect(plan.drill).toMatch(/^none/);
+    expect(plan.checks).toEqual([]);
+  });
+
+  test("with an off-site bucket: every kind goes there, the state through the Pi's restic repository", () => {
+    const plan = backupPlan(withOffsite);
+    const label = "s3 s3.eu-central-003.backblazeb2.com/my-homelab-backups/homelab";
+    expect(plan.routes.every((r) => r.offsite === label)).toBe(true);
+    expect(plan.routes.find((r) => r.what === "Terraform state")?.local).toBe("rpi-01:/var/lib/homelab-backup/terraform-state (restic, each npm run deploy)");
+    expect(plan.offsite).toContain('cron "30 4 * * *", forget --prune keeps 7 daily, 4 weekly, 12 monthly');
+    expect(plan.drill).toContain("restic check --read-data-subset=5%");
+    // The day-two checks name the units a failure leaves failed.
+    expect(plan.checks).toContain("ssh pi@192.168.1.5 systemctl --failed");
+    expect(plan.checks.join("\n")).toContain("journalctl -u homelab-restore-drill");
+  });
+
+  test("Terraform Cloud: the state is pulled from the workspaces and copied like the local one", () => {
+    const tfc = validLab(labWith({ terraformCloud: { organization: "my-homelab" }, "raspberryPi.terraformCloudAgent": true, "raspberryPi.offsiteBackup": withOffsite.raspberryPi!.offsiteBackup }));
+    const state = backupPlan(tfc).routes.find((r) => r.what === "Terraform state")!;
+    expect(state.source).toBe("Terraform Cloud, workspaces homelab-<stack> (every version kept)");
+    expect(state.offsite).toContain("s3 ");
+  });
+
+  test("the doctor prints the table, the off-site line and the day-two checks", () => {
+    const text = renderPlan(buildPlan("lab.yaml", { lab: withOffsite, problems: [] }));
+    expect(text).toContain("Backups (where each copy goes)");
+    expect(text).toMatch(/Terraform state +terraform\.<stack>\.tfstate on the deploy machine +rpi-01:\/var\/lib\/homelab-backup\/terraform-state/);
+    expect(text).toContain("Day two: are the backups working?");
+    expect(text).toContain("  ssh pi@192.168.1.5 systemctl --failed");
+  });
+});

@@ -100,6 +100,49 @@ test("every tracked or new file, every snapshot and the generated inventory hold
   expectNoFindings(scanPaths([...files, ...generated], ROOT));
 });
 
+describe("an off-site backup lab (issue 16), with its deploy-time secrets in the environment", () => {
+  // What a user exports before rpi.yml and npm run deploy: none of it may reach a generated file.
+  const env = {
+    HOMELAB_RESTIC_PASSWORD: piece("correct-horse-", "battery-staple-42"),
+    HOMELAB_OFFSITE_ACCESS_KEY_ID: piece("0032a1b2c3d4e5f", "0000000001"),
+    HOMELAB_OFFSITE_SECRET_ACCESS_KEY: piece("K003abcDEFghiJKLmno", "PQRstuVWXyz0123456789"),
+    HOMELAB_OFFSITE_REST_PASSWORD: piece("rest-", "s3cr3t-value-99"),
+    NTFY_PUBLISH_AUTHORIZATION: piece("Bearer tk_", "abcdefghijklmnopqrstuvwxyz012"),
+  };
+  let dir: string;
+  beforeAll(() => {
+    dir = join(work, "offsite");
+    mkdirSync(dir, { recursive: true });
+    const lab = join(dir, "lab.yaml");
+    const raw = readFileSync(join(FIXTURES, "labs", "default.yaml"), "utf8").replace(
+      "  terraformCloudAgent: false\n",
+      "  terraformCloudAgent: false\n  offsiteBackup:\n    repository: { type: s3, endpoint: \"https://s3.eu-central-003.backblazeb2.com\", bucket: my-homelab-backups }\n",
+    );
+    writeFileSync(lab, raw);
+    const base = { ...process.env, ...env, HOMELAB_CONFIG: lab };
+    for (const [script, args] of [
+      ["main.ts", []],
+      ["scripts/write-inventory.ts", ["--out", join(dir, "hosts.yaml")]],
+    ] as const) {
+      const run = spawnSync(TSX, [script, ...args], { cwd: ROOT, env: { ...base, CDKTF_OUTDIR: join(dir, "cdktf.out") }, encoding: "utf8" });
+      if (run.status !== 0) throw new Error(`${script} failed:\n${run.stderr}`);
+    }
+  }, 60_000);
+
+  test("the inventory names the repository and the timers, and holds no secret material", () => {
+    const inventory = readFileSync(join(dir, "hosts.yaml"), "utf8");
+    expect(inventory).toContain('pi_offsite_repository: "s3:https://s3.eu-central-003.backblazeb2.com/my-homelab-backups"');
+    expectNoFindings(scanPaths([join(dir, "hosts.yaml"), join(dir, "cdktf.out")], dir));
+  });
+
+  test("no value of the environment's secrets reaches cdktf.out or the inventory", () => {
+    const texts = [readFileSync(join(dir, "hosts.yaml"), "utf8"), ...readdirSync(join(dir, "cdktf.out", "stacks")).map((s) => readFileSync(join(dir, "cdktf.out", "stacks", s, "cdk.tf.json"), "utf8"))];
+    for (const [name, value] of Object.entries(env)) {
+      for (const text of texts) expect([name, text.includes(value)]).toEqual([name, false]);
+    }
+  });
+});
+
 describe("the scan fails on planted secrets", () => {
   test("a literal password planted in a generated file fails the scan, naming file and line", () => {
     const dir = join(work, "planted");

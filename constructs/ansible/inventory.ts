@@ -6,6 +6,7 @@
  */
 import { Document, isMap, isPair, isScalar, visit } from "yaml";
 import { dnsRewrites, exposedHosts } from "../../config/apps";
+import { offsiteTimers, PI_STATE_STACKS, resticRepository } from "../../config/backups";
 import type { LabConfig } from "../../config/schema";
 
 /** Line 1 of the file: what made it and where to edit instead. */
@@ -26,6 +27,33 @@ function ntfyVars(lab: LabConfig): Record<string, string> {
   const ntfy = exposedHosts(lab).find((h) => h.component === "ntfy");
   if (!ntfy) return {};
   return { pve_ntfy_url: `${ntfy.url}/${m.ntfy.topic}`, pve_ntfy_host: ntfy.fqdn, pve_ntfy_address: lab.loadBalancer.ingressIp };
+}
+
+/**
+ * The Pi's off-site backup (ansible/roles/offsite_backup): the restic repository without its
+ * credentials, the timers' OnCalendar= expressions, the retention and the drill. The secrets come
+ * from the environment of the rpi.yml run (config/backups.ts OFFSITE_ENV).
+ */
+function offsiteVars(lab: LabConfig): Record<string, unknown> {
+  const offsite = lab.raspberryPi?.offsiteBackup;
+  if (!offsite) return {};
+  const repo = offsite.repository;
+  const timers = offsiteTimers(lab, offsite);
+  const ntfy = ntfyVars(lab);
+  return {
+    pi_offsite_backup: true,
+    pi_offsite_type: repo.type,
+    pi_offsite_repository: resticRepository(repo),
+    ...(repo.type === "s3" && repo.region ? { pi_offsite_s3_region: repo.region } : {}),
+    ...(repo.type === "sftp" ? { pi_offsite_sftp: { host: repo.host, port: repo.port ?? 22, user: repo.user } } : {}),
+    pi_offsite_on_calendar: timers.backup,
+    pi_offsite_drill_on_calendar: timers.drill,
+    pi_offsite_retention: { ...offsite.retention },
+    pi_offsite_read_data_percent: offsite.drill.readDataPercent,
+    pi_state_stacks: [...PI_STATE_STACKS],
+    // Failures of the backup and the drill go to the same ntfy topic as the alerts.
+    ...Object.fromEntries(Object.entries(ntfy).map(([k, v]) => [k.replace(/^pve_/, "pi_"), v])),
+  };
 }
 
 /** The inventory as a plain object (the structure `renderInventory` writes). */
@@ -95,6 +123,7 @@ export function inventoryData(lab: LabConfig): Record<string, unknown> {
           : {}),
         pi_monitoring: lab.platform.monitoring.enabled,
         pi_etcd_sources: lab.k3s.servers.map((s) => s.name),
+        ...offsiteVars(lab),
       },
     };
   }

@@ -81,20 +81,29 @@ export interface BackupSchedules {
   readonly etcdSnapshotCron: string;
   /** Longhorn's backup job (platform.longhorn.backupSchedule); absent without a backup target. */
   readonly longhornBackupCron?: string;
+  /** The Pi's off-site backup (raspberryPi.offsiteBackup.schedule); absent without one. */
+  readonly offsiteBackupCron?: string;
+  /** The Pi's restore drill (raspberryPi.offsiteBackup.drill.schedule); absent without an off-site backup. */
+  readonly restoreDrillCron?: string;
 }
 
 /**
  * The freshness limits of the backups, one recorded series per kind: the longest gap the
  * schedule leaves between two runs, plus BACKUP_GRACE_SECONDS. With the defaults: etcd every
- * 6 h → 8 h, Longhorn nightly → 26 h.
+ * 6 h → 8 h, Longhorn and the off-site backup nightly → 26 h, the weekly drill → 7 d 2 h.
  */
 export function backupThresholdRules(schedules: BackupSchedules): RuleFile {
   const limit = (cron: string) => cronMaxIntervalSeconds(cron) + BACKUP_GRACE_SECONDS;
   const rules: RecordingRule[] = [
     { record: BACKUP_MAX_AGE_SERIES, expr: `vector(${limit(schedules.etcdSnapshotCron)})`, labels: { kind: "etcd" } },
   ];
-  if (schedules.longhornBackupCron !== undefined) {
-    rules.push({ record: BACKUP_MAX_AGE_SERIES, expr: `vector(${limit(schedules.longhornBackupCron)})`, labels: { kind: "longhorn" } });
+  const optional: [string, string | undefined][] = [
+    ["longhorn", schedules.longhornBackupCron],
+    ["offsite", schedules.offsiteBackupCron],
+    ["drill", schedules.restoreDrillCron],
+  ];
+  for (const [kind, cron] of optional) {
+    if (cron !== undefined) rules.push({ record: BACKUP_MAX_AGE_SERIES, expr: `vector(${limit(cron)})`, labels: { kind } });
   }
   return { groups: [{ name: "homelab-thresholds", rules }] };
 }

@@ -8,6 +8,7 @@
  * result, and a test keeps the committed docs/lab-diagram.md equal to the default lab's render.
  */
 import { exposedHosts, platformComponents } from "../../config/apps";
+import { repositoryLabel } from "../../config/backups";
 import type { LabConfig } from "../../config/schema";
 
 /** Where the committed diagram lives, relative to the project root. */
@@ -110,8 +111,19 @@ export function renderMermaid(lab: LabConfig): string {
     if (monitoring.enabled) roles.push("node + blackbox exporters");
     if (raspberryPi.terraformCloudAgent) roles.push("Terraform Cloud agent");
     add(2, `rpi[${label(`Raspberry Pi ${raspberryPi.name} · ${raspberryPi.address}`, `${raspberryPi.arch} · ${roles.join(" · ")}`)}]`);
+    if (raspberryPi.offsiteBackup) add(2, `deployer[${label("Deploy machine", "cdktf · terraform.<stack>.tfstate")}]`);
   }
   add(1, "end");
+  // Outside the house: where the Pi's copies go (issue 16).
+  const offsite = raspberryPi?.offsiteBackup;
+  if (offsite) {
+    add(
+      1,
+      `offsite[(${label("Off-site restic repository (encrypted)", repositoryLabel(offsite.repository), `cron ${offsite.schedule} · keeps ${offsite.retention.daily}d/${offsite.retention.weekly}w/${offsite.retention.monthly}m`)})]`,
+    );
+  } else if (raspberryPi) {
+    add(1, `offsite_none[${label("No off-site copy", "set raspberryPi.offsiteBackup")}]`);
+  }
 
   // Edges after every node is declared, so that Mermaid places each node in its subgraph.
   for (const vm of k3s.servers) add(1, `vip -.-> ${id("vm", vm.name)}`);
@@ -120,6 +132,13 @@ export function renderMermaid(lab: LabConfig): string {
   if (raspberryPi) {
     add(1, `pve -.->|${label("etcd snapshots, Longhorn backups (NFS)")}| rpi`);
     if (raspberryPi.secondaryDns) add(1, `isp -->|${label("secondary DNS")}| rpi`);
+    if (offsite) {
+      add(1, `deployer -.->|${label("Terraform state, encrypted (npm run deploy)")}| rpi`);
+      add(1, `rpi ==>|${label("restic: etcd, Longhorn, state, AdGuard")}| offsite`);
+      add(1, `offsite -.->|${label(`restore drill, cron ${offsite.drill.schedule}`)}| rpi`);
+    } else {
+      add(1, `rpi -.-x|${label("backups stay in the house")}| offsite_none`);
+    }
   }
   if (monitoring.enabled) {
     add(1, `metrics -.->|${label("scrapes (pve-exporter, read-only token)")}| pve`);
@@ -150,7 +169,15 @@ function renderTables(lab: LabConfig): string {
     [loadBalancer.dnsIp, "AdGuard Home", "DNS: primary resolver handed out by the ISP box"],
     [loadBalancer.gitSshIp, "Gitea SSH", "git over SSH"],
   ];
-  if (raspberryPi) rows.push([raspberryPi.address, raspberryPi.name, "Raspberry Pi: backups (NFS), secondary DNS"]);
+  if (raspberryPi) {
+    rows.push([raspberryPi.address, raspberryPi.name, "Raspberry Pi: backups (NFS), secondary DNS"]);
+    const offsite = raspberryPi.offsiteBackup;
+    rows.push([
+      "outside the LAN",
+      "off-site backups",
+      offsite ? `restic repository ${repositoryLabel(offsite.repository)} (from ${raspberryPi.name})` : "none: set raspberryPi.offsiteBackup",
+    ]);
+  }
   const services = exposedHosts(lab);
   return [
     "| Address | Name | Role |",

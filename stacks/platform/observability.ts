@@ -168,6 +168,8 @@ export function buildObservability(scope: Construct, ctx: ObservabilityContext):
             "homelab-thresholds": backupThresholdRules({
               etcdSnapshotCron: lab.k3s.etcdSnapshotCron,
               longhornBackupCron: lab.platform.longhorn.backupSchedule,
+              offsiteBackupCron: pi.offsiteBackup?.schedule,
+              restoreDrillCron: pi.offsiteBackup?.drill.schedule,
             }),
           }
         : {}),

@@ -141,3 +141,44 @@ test("with Terraform Cloud, the Pi's agent gets its address and the cluster's K3
     pi_tfc_k3s_version: "v1.35.8+k3s1",
   });
 });
+
+describe("the Pi's off-site backup (issue 16)", () => {
+  const offsite = (repository: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    inventoryData(validLab(labWith({ "raspberryPi.offsiteBackup": { repository, ...extra } }))) as any;
+  const piVars = (data: any) => data.all.children.raspberry_pi.vars;
+
+  test("a lab without one adds nothing to the inventory (its hash, hence the k3s stack, is unchanged)", () => {
+    expect(Object.keys(groups.raspberry_pi.vars).filter((k) => k.startsWith("pi_offsite") || k === "pi_state_stacks")).toEqual([]);
+  });
+
+  test("s3: the repository string without credentials, the region, the timers in the lab's time zone", () => {
+    const vars = piVars(offsite(
+      { type: "s3", endpoint: "https://s3.eu-central-003.backblazeb2.com/", bucket: "my-homelab-backups", prefix: "homelab", region: "eu-central-003" },
+      { schedule: "15 5 * * *", retention: { daily: 10, weekly: 0, monthly: 6 }, drill: { schedule: "0 7 * * 6", readDataPercent: 10 } },
+    ));
+    expect(vars).toMatchObject({
+      pi_offsite_backup: true,
+      pi_offsite_type: "s3",
+      pi_offsite_repository: "s3:https://s3.eu-central-003.backblazeb2.com/my-homelab-backups/homelab",
+      pi_offsite_s3_region: "eu-central-003",
+      pi_offsite_on_calendar: ["*-*-* 05:15:00 Europe/Paris"],
+      pi_offsite_drill_on_calendar: ["Sat *-*-* 07:00:00 Europe/Paris"],
+      pi_offsite_retention: { daily: 10, weekly: 0, monthly: 6 },
+      pi_offsite_read_data_percent: 10,
+      pi_state_stacks: ["infra", "k3s", "platform", "tfc"],
+      // Failures go to the alerts' ntfy topic.
+      pi_ntfy_url: "https://ntfy.home.arpa/homelab-alerts",
+      pi_ntfy_host: "ntfy.home.arpa",
+      pi_ntfy_address: "192.168.1.60",
+    });
+  });
+
+  test("sftp: the host alias and the connection; rest: the URL", () => {
+    const sftp = piVars(offsite({ type: "sftp", host: "backup.example.org", port: 2222, user: "homelab", path: "/srv/restic/homelab" }));
+    expect(sftp.pi_offsite_repository).toBe("sftp:homelab-offsite:/srv/restic/homelab");
+    expect(sftp.pi_offsite_sftp).toEqual({ host: "backup.example.org", port: 2222, user: "homelab" });
+    const rest = piVars(offsite({ type: "rest", url: "https://backup.example.org:8000/homelab" }));
+    expect(rest.pi_offsite_repository).toBe("rest:https://backup.example.org:8000/homelab/");
+    expect(rest.pi_offsite_sftp).toBeUndefined();
+  });
+});
