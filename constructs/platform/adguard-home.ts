@@ -4,15 +4,12 @@ import { stringify } from "yaml";
 import { GeneratedCredential } from "./app-secret";
 import { ExposedApp } from "./exposed-app";
 import type { WebAppProps } from "./web-app";
+import { APP_TEMPLATE_CHART } from "./app-template";
 import { HelmApp, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
 
-/**
- * bjw-s `app-template` (generic chart; values validated in tests against the bjw-s `common` 4.1.1
- * JSON schema, copied to __tests__/fixtures/chart-schemas/bjw-s-common-4.1.1).
- */
-// renovate: datasource=helm depName=app-template registryUrl=https://bjw-s-labs.github.io/helm-charts
-export const ADGUARD_CHART: ChartRef = { chart: "app-template", repository: "https://bjw-s-labs.github.io/helm-charts", version: "4.1.1" };
+/** AdGuard Home runs from the bjw-s app-template chart (no maintained dedicated chart). */
+export const ADGUARD_CHART: ChartRef = APP_TEMPLATE_CHART;
 
 /**
  * AdGuard Home image. v0.107.69 (2025-11) writes config schema 31, where each DNS rewrite has its

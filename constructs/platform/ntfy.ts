@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { stringify } from "yaml";
-import { ADGUARD_CHART } from "./adguard-home";
+import { APP_TEMPLATE_CHART } from "./app-template";
 import { GeneratedCredential } from "./app-secret";
 import { ExposedApp } from "./exposed-app";
 import { HelmApp } from "./helm-app";
@@ -114,7 +114,7 @@ export class Ntfy extends Construct {
     });
 
     this.app = new HelmApp(this, "chart", {
-      chart: props.chart ?? ADGUARD_CHART,
+      chart: props.chart ?? APP_TEMPLATE_CHART,
       releaseName: name,
       namespace: props.namespace,
       values: {

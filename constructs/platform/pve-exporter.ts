@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import type { Resources } from "../../config/apps";
-import { ADGUARD_CHART } from "./adguard-home";
+import { APP_TEMPLATE_CHART } from "./app-template";
 import { HelmApp, type ChartRef } from "./helm-app";
 import { kubernetesResources } from "./resources";
 import { PVE_EXPORTER_PORT } from "./scrape-configs";
@@ -58,7 +58,7 @@ export class PveExporter extends Construct {
       ...(props.dependsOn?.length ? { dependsOn: props.dependsOn } : {}),
     });
     this.app = new HelmApp(this, "chart", {
-      chart: props.chart ?? ADGUARD_CHART,
+      chart: props.chart ?? APP_TEMPLATE_CHART,
       releaseName: name,
       namespace: props.namespace,
       values: {

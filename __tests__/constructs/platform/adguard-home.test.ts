@@ -1,10 +1,8 @@
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import Ajv from "ajv";
 import { parse } from "yaml";
 import { dnsRewrites } from "../../../config/apps";
 import { AdGuardHome, ADGUARD_IMAGE } from "../../../constructs/platform/adguard-home";
-import { FIXTURES, loadLab } from "../../helpers";
+import { loadLab } from "../../helpers";
+import { appTemplateValidator } from "../../support/app-template-schema";
 import { catalogResources, newStack, only, resourcesOf, synthJson } from "./apps-support";
 
 const lab = loadLab();
@@ -26,20 +24,6 @@ function build(overrides: Partial<ConstructorParameters<typeof AdGuardHome>[2]> 
   return { adguard, json: synthJson(stack) };
 }
 
-/** The bjw-s common 4.1.1 schema (app-template's), loaded from the fixture copy. */
-let validator: ReturnType<Ajv["compile"]> | undefined;
-function commonSchemaValidator() {
-  if (validator) return validator;
-  const dir = join(FIXTURES, "chart-schemas", "bjw-s-common-4.1.1");
-  const base = "https://raw.githubusercontent.com/bjw-s-labs/helm-charts/common-4.1.1/charts/library/common/";
-  // Formats (int32…) are Kubernetes annotations, not something these values could get wrong.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  for (const file of readdirSync(join(dir, "schemas"))) {
-    ajv.addSchema(JSON.parse(readFileSync(join(dir, "schemas", file), "utf8")), `${base}schemas/${file}`);
-  }
-  validator = ajv.compile(JSON.parse(readFileSync(join(dir, "values.schema.json"), "utf8")));
-  return validator;
-}
 
 describe("AdGuardHome", () => {
   const { adguard, json } = build();
@@ -55,14 +39,14 @@ describe("AdGuardHome", () => {
   });
 
   test("its values are valid for the bjw-s common 4.1.1 schema", () => {
-    const validate = commonSchemaValidator();
+    const validate = appTemplateValidator();
     const ok = validate(values);
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
   });
 
   test("the schema check catches a misspelt key", () => {
-    const validate = commonSchemaValidator();
+    const validate = appTemplateValidator();
     expect(validate({ ...values, service: { ...values.service, dns: { ...values.service.dns, loadBalancerIp: "1.2.3.4" } } })).toBe(false);
   });
 
