@@ -133,6 +133,15 @@ describe("inventory contract", () => {
     }
   });
 
+  test("the k3s_agent role's required variables are ones the inventory sets on every K3s node (group variables, or k3s_node_ip)", () => {
+    const required: string[] = yamlOf("roles/k3s_agent/vars/main.yml").k3s_agent_required_vars;
+    for (const [host, hostVars] of Object.entries(cluster.children.server.hosts)) {
+      const perNode = Object.fromEntries(Object.entries(hostVars as object).filter(([k]) => k === "k3s_node_ip"));
+      const vars = { ...inv.all.vars, ...cluster.vars, ...perNode };
+      expect({ host, missing: required.filter((v) => !(v in vars)) }).toEqual({ host, missing: [] });
+    }
+  });
+
   test("the kube_vip templates read only inventory variables or their own defaults", () => {
     const vars = new Set([...Object.keys(inv.all.vars), ...Object.keys(cluster.vars), "k3s_node_ip", "k3s_first_server"]);
     for (const role of ["kube_vip"]) {
@@ -178,6 +187,229 @@ describe("kube-vip manifest template", () => {
   });
 });
 
+/** A role task file's tasks, by name. */
+const taskNamed = (path: string, name: string) => {
+  const task = (yamlOf(path) as Record<string, any>[]).find((t) => t.name === name);
+  if (!task) throw new Error(`${path} has no task named "${name}"`);
+  return task;
+};
+
+describe("K3s agent role", () => {
+  const config = read("roles/k3s_agent/templates/config.yaml.j2");
+  const defaults = yamlOf("roles/k3s_agent/defaults/main.yml");
+  const vars = yamlOf("roles/k3s_agent/vars/main.yml");
+  const main = "roles/k3s_agent/tasks/main.yml";
+
+  test("joins through the API VIP on 6443, never through one server's own address", () => {
+    expect(config).toMatch(/^server: "\{\{ k3s_agent_server_url \}\}"$/m);
+    expect(defaults.k3s_agent_server_url).toBe("https://{{ k3s_api_vip }}:6443");
+    expect(config).not.toMatch(/k3s_first_server_ip|k3s_server_join_ip/);
+    expect(config.match(/^server:/gm)).toHaveLength(1);
+  });
+
+  test("carries no server setting: no cluster-init, etcd, tls-san, disabled components or secrets encryption", () => {
+    for (const key of ["cluster-init", "etcd-", "tls-san", "disable", "secrets-encryption", "write-kubeconfig-mode"]) {
+      expect({ key, present: new RegExp(`^${key}`, "m").test(config) }).toEqual({ key, present: false });
+    }
+  });
+
+  test("the node's own settings as on the servers: name, address, flannel interface, token file", () => {
+    expect(config).toMatch(/^node-name: "\{\{ inventory_hostname \}\}"$/m);
+    expect(config).toMatch(/^node-ip: "\{\{ k3s_node_ip \}\}"$/m);
+    expect(config).toMatch(/^flannel-iface: "\{\{ k3s_interface \}\}"$/m);
+    expect(config).toMatch(/^token-file: "\{\{ k3s_agent_token_file \}\}"$/m);
+    expect(vars.k3s_agent_token_file).toBe(yamlOf("roles/k3s_server/vars/main.yml").k3s_server_token_file);
+    expect(vars.k3s_agent_required_vars).toEqual(["k3s_version", "k3s_api_vip", "k3s_interface", "k3s_node_ip"]);
+  });
+
+  test("labels and taints from the inventory's k3s_node_labels and k3s_node_taints, as lists, only when there are some", () => {
+    for (const [key, variable, item] of [["node-label", "labels", "label"], ["node-taint", "taints", "taint"]]) {
+      expect(config).toContain(`{% set ${variable} = k3s_node_${variable} | default([]) %}`);
+      expect(config).toContain(`{% if ${variable} | length > 0 %}`);
+      expect(config).toMatch(new RegExp(`^${key}:\\n\\{% for ${item} in ${variable} %\\}\\n {2}- "\\{\\{ ${item} \\}\\}"\\n\\{% endfor %\\}$`, "m"));
+    }
+  });
+
+  test("the token comes from K3S_TOKEN only and reaches K3s through a root-only file", () => {
+    expect(defaults.k3s_agent_token).toBe("{{ lookup('ansible.builtin.env', 'K3S_TOKEN') }}");
+    expect(config).not.toMatch(/^token:/m);
+    const write = taskNamed(main, "Write the join token file");
+    expect(write["ansible.builtin.copy"]).toMatchObject({ content: "{{ k3s_agent_token }}", dest: "{{ k3s_agent_token_file }}", mode: "0600" });
+    expect(write.no_log).toBe(true);
+    expect(taskNamed(main, "Check the join token from the environment")["ansible.builtin.assert"].that).toBe("k3s_agent_token is regex('^[A-Za-z0-9]{32,}$')");
+  });
+
+  test("the binary is the servers': the same k3s_node task file, on a new agent only, and no release URL or version of its own", () => {
+    const install = taskNamed(main, "Install the K3s binary on a new agent");
+    expect(install["ansible.builtin.include_role"]).toEqual({ name: "k3s_node", tasks_from: "binary.yml" });
+    expect(install.vars).toEqual({ k3s_node_bin: "{{ k3s_agent_bin }}" });
+    expect(install.when).toBe("not k3s_agent_installed.stat.exists");
+    const server = taskNamed("roles/k3s_server/tasks/main.yml", "Install the K3s binary on a new server");
+    expect(server["ansible.builtin.include_role"]).toEqual(install["ansible.builtin.include_role"]);
+    expect(filesUnder("roles/k3s_agent").map(read).join("\n")).not.toMatch(/github\.com|releases\/download|get_url|sha256/);
+    expect(Object.keys(defaults).filter((k) => /version|release|checksum/.test(k))).toEqual([]);
+  });
+
+  test("a unit of its own, k3s-agent, started with a time limit (Type=notify: started means joined)", () => {
+    expect(vars.k3s_agent_unit).toBe("k3s-agent.service");
+    const start = taskNamed(main, "Start the K3s agent");
+    expect(start["ansible.builtin.systemd_service"]).toEqual({ name: "{{ k3s_agent_unit }}", state: "started", daemon_reload: true });
+    expect(start.timeout).toBe("{{ k3s_agent_start_timeout_s }}");
+    expect(defaults.k3s_agent_start_timeout_s).toBe(300);
+  });
+
+  test("the restart handler restarts only an agent that was running, one at a time, and never in a chroot", () => {
+    const [handler] = yamlOf("roles/k3s_agent/handlers/main.yml");
+    expect(handler["ansible.builtin.systemd_service"]).toEqual({ name: "{{ k3s_agent_unit }}", state: "restarted", daemon_reload: true });
+    expect(handler.throttle).toBe(1);
+    expect(handler.when).toEqual(["not ansible_facts['is_chroot']", "(k3s_agent_unit_before.status.ActiveState | default('')) == 'active'"]);
+    const names: string[] = yamlOf(main).map((t: any) => t.name);
+    // The state is read before anything that notifies the handler.
+    expect(names.indexOf("Read the state of the K3s agent unit")).toBeLessThan(names.indexOf("Write the join token file"));
+    for (const name of ["Write the join token file", "Write the K3s agent config", "Install the K3s agent systemd unit"]) {
+      expect({ name, notify: taskNamed(main, name).notify }).toEqual({ name, notify: "Restart k3s-agent" });
+    }
+  });
+
+  test("its kubectl steps (Ready, labels and taints) run on a server: an agent has no admin kubeconfig", () => {
+    expect(defaults.k3s_agent_kubectl_host).toBe("{{ groups['server'] | first }}");
+    for (const name of ["Wait for the node to be Ready", "Bring the node object's labels and taints to homelab.yaml's"]) {
+      expect({ name, vars: taskNamed(main, name).vars }).toEqual({
+        name,
+        vars: { k3s_node_kubectl_host: "{{ k3s_agent_kubectl_host }}", k3s_node_kubectl: "{{ k3s_agent_kubectl_bin }} kubectl" },
+      });
+    }
+  });
+});
+
+describe("what servers and agents share (k3s_node)", () => {
+  const defaults = yamlOf("roles/k3s_node/defaults/main.yml");
+
+  test("every kubectl step runs on k3s_node_kubectl_host, which is the node itself unless an agent names a server", () => {
+    expect(defaults.k3s_node_kubectl_host).toBe("{{ inventory_hostname }}");
+    const kubectl = allTasks().filter(({ file, task }) => file.startsWith("roles/k3s_node/") && /k3s_node_kubectl\b/.test(JSON.stringify(task)));
+    expect(kubectl.length).toBeGreaterThan(6);
+    for (const { file, task } of kubectl) expect({ file, name: task.name, on: task.delegate_to }).toEqual({ file, name: task.name, on: "{{ k3s_node_kubectl_host }}" });
+  });
+
+  test("one upgrade for every node: drain, binary, restart of the node's unit, Ready, version check, uncordon, in that order", () => {
+    const [read, block] = yamlOf("roles/k3s_node/tasks/upgrade.yml");
+    expect(read["ansible.builtin.command"]).toBe("{{ k3s_node_bin }} --version");
+    expect(block.when).toBe("k3s_version not in k3s_node_installed.stdout");
+    expect(block.block.map((t: any) => t.name)).toEqual([
+      "Drain the node",
+      "Replace the K3s binary",
+      "Restart K3s on the new binary",
+      "Wait for the upgraded node to be Ready",
+      "Read the version now running",
+      "Check that the node runs the pinned version",
+      "Uncordon the node",
+    ]);
+    expect(block.block[0]["ansible.builtin.command"]).toContain("--pod-selector '{{ k3s_node_drain_pod_selector }}'");
+    expect(defaults.k3s_node_drain_pod_selector).toBe("longhorn.io/component!=instance-manager");
+    expect(block.block[2]["ansible.builtin.systemd_service"]).toEqual({ name: "{{ k3s_node_service }}", state: "restarted", daemon_reload: true });
+  });
+
+  test("the server and the agent upgrade through it, each with its own unit and kubectl host", () => {
+    const [server] = yamlOf("roles/k3s_server/tasks/upgrade.yml");
+    const [agent] = yamlOf("roles/k3s_agent/tasks/upgrade.yml");
+    for (const task of [server, agent]) expect(task["ansible.builtin.include_role"]).toEqual({ name: "k3s_node", tasks_from: "upgrade.yml" });
+    expect(server.vars).toEqual({
+      k3s_node_bin: "{{ k3s_server_bin }}",
+      k3s_node_service: "k3s.service",
+      k3s_node_kubectl: "{{ k3s_server_bin }} kubectl",
+      k3s_node_kubectl_host: "{{ inventory_hostname }}",
+    });
+    expect(agent.vars).toEqual({
+      k3s_node_bin: "{{ k3s_agent_bin }}",
+      k3s_node_service: "{{ k3s_agent_unit }}",
+      k3s_node_kubectl: "{{ k3s_agent_kubectl_bin }} kubectl",
+      k3s_node_kubectl_host: "{{ k3s_agent_kubectl_host }}",
+    });
+  });
+
+  test("the servers' config carries their labels and taints too, and both roles check them and bring the node object to them", () => {
+    expect(TEMPLATE).toContain("{% set labels = k3s_node_labels | default([]) %}");
+    expect(TEMPLATE).toMatch(/^node-taint:\n\{% for taint in taints %\}/m);
+    for (const role of ["k3s_server", "k3s_agent"]) {
+      const names: string[] = yamlOf(`roles/${role}/tasks/main.yml`).map((t: any) => t.name);
+      const check = names.indexOf("Check the node's labels and taints");
+      expect({ role, check: check >= 0 && check < names.findIndex((n) => /^Write the K3s( agent)? config$/.test(n)) }).toEqual({ role, check: true });
+      expect({ role, last: names[names.length - 1] }).toEqual({ role, last: "Bring the node object's labels and taints to homelab.yaml's" });
+    }
+  });
+
+  test("the record of what was applied is written only after the node object matches it", () => {
+    const names: string[] = yamlOf("roles/k3s_node/tasks/node-labels.yml").map((t: any) => t.name);
+    expect(names.slice(-3)).toEqual(["Set and remove the node's labels", "Set and remove the node's taints", "Record the labels and taints applied"]);
+    expect(defaults.k3s_node_applied_labels_file).toBe("/etc/rancher/k3s/homelab-node-labels-taints.json");
+    expect(defaults.k3s_node_labels).toEqual([]);
+    expect(defaults.k3s_node_taints).toEqual([]);
+  });
+
+  test("release asset and checksum list per CPU: amd64 VMs, arm64 and armhf Pi agents", () => {
+    const internal = yamlOf("roles/k3s_node/vars/main.yml");
+    expect(internal.k3s_node_arch).toBe("{{ {'x86_64': 'amd64', 'aarch64': 'arm64', 'armv7l': 'arm'}[ansible_facts['architecture']] }}");
+    expect(internal.k3s_node_asset).toBe("{{ {'amd64': 'k3s', 'arm64': 'k3s-arm64', 'arm': 'k3s-armhf'}[k3s_node_arch] }}");
+    expect(internal.k3s_node_release).toBe("{{ k3s_node_release_url }}/{{ k3s_version | urlencode }}");
+  });
+});
+
+describe("playbook order: servers, then agents", () => {
+  const site = yamlOf("playbooks/site.yml");
+  const agents = yamlOf("playbooks/agents.yml");
+
+  test("site.yml imports agents.yml after the joining servers and the VIP check, before the backups", () => {
+    const names = site.map((p: any) => p.name);
+    const at = names.indexOf("K3s agents");
+    expect(site[at]).toEqual({ name: "K3s agents", "ansible.builtin.import_playbook": "agents.yml" });
+    expect(at).toBeGreaterThan(names.indexOf("Joining K3s servers"));
+    expect(at).toBe(names.indexOf("API on the VIP") + 1);
+    expect(names[at + 1]).toBe("Off-node backups");
+    // The servers' own plays stay on the servers.
+    expect(site.slice(0, at).map((p: any) => p.hosts)).toEqual(["server", "server", "server", "k3s_init", "k3s_join", "k3s_init"]);
+  });
+
+  test("agents.yml: first boot, prerequisites (node_prereqs, as the servers), the VIP answering, then k3s_agent, all on the agent group", () => {
+    expect(agents.map((p: any) => p.hosts)).toEqual(["agent", "agent", "agent"]);
+    expect(agents[0].tasks[1]).toEqual({ name: "Wait for the first boot", "ansible.builtin.import_tasks": "tasks/first-boot.yml" });
+    expect(site[0].tasks[1]).toEqual(agents[0].tasks[1]);
+    expect(agents[1].roles).toEqual(["node_prereqs"]);
+    expect(agents[2].roles).toEqual(["k3s_agent"]);
+    expect(agents[2].pre_tasks[0]["ansible.builtin.wait_for"]).toEqual({ host: "{{ k3s_api_vip }}", port: 6443, timeout: 300 });
+    expect(agents[2].pre_tasks[0].delegate_to).toBe("localhost");
+  });
+
+  test("a Pi agent is not waited for cloud-init (it has none)", () => {
+    const wait = taskNamed("playbooks/tasks/first-boot.yml", "Wait for cloud-init to finish");
+    expect(wait.when).toBe("'raspberry_pi' not in group_names");
+  });
+
+  test("upgrade.yml: the etcd snapshot, the servers one at a time, then the agents one at a time", () => {
+    const upgrade = yamlOf("playbooks/upgrade.yml");
+    expect(upgrade.map((p: any) => [p.hosts, p.serial])).toEqual([["server", undefined], ["server", 1], ["agent", 1]]);
+    expect(upgrade[1].tasks.map((t: any) => t["ansible.builtin.include_role"])).toEqual([{ name: "k3s_server", tasks_from: "upgrade.yml" }]);
+    expect(upgrade[2].tasks.map((t: any) => t["ansible.builtin.include_role"])).toEqual([{ name: "k3s_agent", tasks_from: "upgrade.yml" }]);
+  });
+
+  test("reset.yml: servers and agents, both K3s units stopped and removed, the VIP released on servers only", () => {
+    const [reset] = yamlOf("playbooks/reset.yml");
+    expect(reset.hosts).toBe("k3s_cluster");
+    expect(reset.vars.reset_units).toEqual(["k3s.service", "k3s-agent.service"]);
+    const task = (name: string) => reset.tasks.find((t: any) => t.name === name);
+    expect(task("Stop and disable K3s").loop).toBe("{{ reset_units }}");
+    expect(task("Remove the API VIP from the interface").when).toBe("inventory_hostname in groups['server']");
+    expect(task("Remove the K3s units and binary").loop).toBe("{{ reset_units | map('regex_replace', '^', '/etc/systemd/system/') | list + ['/usr/local/bin/k3s'] }}");
+    expect(task("Delete the K3s state")["ansible.builtin.file"].state).toBe("absent");
+  });
+
+  test("the Longhorn disk is prepared only on nodes the inventory says have one", () => {
+    const include = yamlOf("roles/node_prereqs/tasks/main.yml").find((t: any) => t["ansible.builtin.import_tasks"] === "longhorn-disk.yml");
+    expect(include.when).toBe("node_prereqs_longhorn_disk_attached | bool");
+    expect(yamlOf("roles/node_prereqs/defaults/main.yml").node_prereqs_longhorn_disk_attached).toBe("{{ k3s_longhorn_disk | default(true) }}");
+  });
+});
+
 describe("tasks", () => {
   const tasks = allTasks();
   const MODULE_KEYS = (t: Record<string, any>) => Object.keys(t).filter((k) => /^[a-z_]+\.[a-z_]+\.[a-z_]+$/.test(k));
@@ -199,7 +431,7 @@ describe("tasks", () => {
         "community.general.modprobe"].includes(module) ||
       (module === "ansible.posix.mount" && args.state === "mounted") ||
       (module === "ansible.builtin.systemd_service" && "state" in args) ||
-      (module === "ansible.builtin.command" && /kubectl|etcd-snapshot|swapoff|k3s --version|ip address/.test(command)) ||
+      (module === "ansible.builtin.command" && /kubectl|etcd-snapshot|swapoff|k3s(_node_bin \}\})? --version|ip address/.test(command)) ||
       (module === "ansible.builtin.slurp" && /\/etc\/rancher\/k3s\/k3s\.yaml/.test(command))
     );
   }
@@ -239,8 +471,10 @@ describe("tasks", () => {
 
   // The plays the runtime converge applies: their kernel and cluster steps are skipped there by tag
   // and listed as not exercised. Handlers ignore tags, so a kernel handler checks for a container.
-  const CONVERGED_ROLES = ["node_prereqs", "kube_vip", "k3s_server", "kubeconfig", "etcd_backup_copy", "nfs_backup_target", "adguard_home", "tfc_agent"];
-  const converged = tasks.filter(({ file }) => CONVERGED_ROLES.some((role) => file.startsWith(`roles/${role}/`)) || /^playbooks\/(site|backups|rpi)\.yml$/.test(file));
+  const CONVERGED_ROLES = ["node_prereqs", "kube_vip", "k3s_node", "k3s_server", "k3s_agent", "kubeconfig", "etcd_backup_copy", "nfs_backup_target", "adguard_home", "tfc_agent"];
+  const converged = tasks.filter(
+    ({ file }) => CONVERGED_ROLES.some((role) => file.startsWith(`roles/${role}/`)) || /^playbooks\/(site|agents|backups|rpi)\.yml$|^playbooks\/tasks\//.test(file),
+  );
 
   test("every converged task that needs kernel features a container lacks is tagged needs_kernel (handlers: a container check)", () => {
     expect(converged.filter(({ task }) => needsKernel(task)).length).toBeGreaterThan(5);

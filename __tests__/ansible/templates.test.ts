@@ -23,6 +23,7 @@ function section(unit: string, name: string): string[] {
 
 describe("systemd units the roles write", () => {
   const k3s = read("roles/k3s_server/templates/k3s.service.j2");
+  const k3sAgent = read("roles/k3s_agent/templates/k3s-agent.service.j2");
   const adguard = read("roles/adguard_home/templates/adguardhome.service.j2");
   const tfc = read("roles/tfc_agent/templates/tfc-agent.service.j2");
   const copy = read("roles/etcd_backup_copy/templates/homelab-etcd-backup-copy.service.j2");
@@ -38,9 +39,19 @@ describe("systemd units the roles write", () => {
     expect(service.filter((l) => l.startsWith("ExecStartPre="))).toEqual(["ExecStartPre=-/sbin/modprobe br_netfilter", "ExecStartPre=-/sbin/modprobe overlay"]);
   });
 
+  test("K3s agent: the server's unit settings, with `k3s agent` (notify: started means joined)", () => {
+    const service = section(k3sAgent, "Service");
+    expect(service).toContain("ExecStart={{ k3s_agent_bin }} agent");
+    // Everything else as the server's: a restart keeps the pods, cgroups delegated, modules tried.
+    const same = (lines: string[]) => lines.filter((l) => !l.startsWith("ExecStart="));
+    expect(same(service)).toEqual(same(section(k3s, "Service")));
+    expect(section(k3sAgent, "Install")).toEqual(["WantedBy=multi-user.target"]);
+    expect(section(k3sAgent, "Unit")).toEqual(expect.arrayContaining(["After=network-online.target iscsid.service", "Wants=network-online.target"]));
+  });
+
   test("every long-running unit a play starts has a type that fails the start when the binary cannot run", () => {
     // simple (the default) reports a start before exec: a missing binary would pass the play.
-    for (const [name, unit] of [["k3s", k3s], ["adguardhome", adguard], ["tfc-agent", tfc]]) {
+    for (const [name, unit] of [["k3s", k3s], ["k3s-agent", k3sAgent], ["adguardhome", adguard], ["tfc-agent", tfc]]) {
       const type = section(unit, "Service").find((l) => l.startsWith("Type="));
       expect({ name, type }).toEqual({ name, type: expect.stringMatching(/^Type=(exec|notify)$/) });
     }
@@ -133,14 +144,15 @@ describe("the controller's Ansible", () => {
 describe("download sources", () => {
   test("each release download has a base URL variable whose default is the upstream one", () => {
     const defaults = (role: string) => parse(read(`roles/${role}/defaults/main.yml`));
-    expect(defaults("k3s_server").k3s_server_release_url).toBe("https://github.com/k3s-io/k3s/releases/download");
-    expect(defaults("k3s_server").k3s_server_checksum).toBe("sha256:{{ k3s_server_release }}/sha256sum-{{ k3s_server_arch }}.txt");
+    // One source for servers and agents: the k3s_node role's.
+    expect(defaults("k3s_node").k3s_node_release_url).toBe("https://github.com/k3s-io/k3s/releases/download");
+    expect(defaults("k3s_node").k3s_node_checksum).toBe("sha256:{{ k3s_node_release }}/sha256sum-{{ k3s_node_arch }}.txt");
     expect(defaults("adguard_home").adguard_home_release_url).toBe("https://github.com/AdguardTeam/AdGuardHome/releases/download");
     expect(defaults("adguard_home").adguard_home_url).toMatch(/^\{\{ adguard_home_release_url \}\}\//);
     expect(defaults("adguard_home").adguard_home_checksum).toContain("adguard_home_release_url");
     expect(defaults("tfc_agent").tfc_agent_release_url).toBe("https://releases.hashicorp.com/tfc-agent");
     expect(defaults("tfc_agent").tfc_agent_url).toMatch(/^\{\{ tfc_agent_release_url \}\}\//);
     expect(defaults("tfc_agent").tfc_agent_checksum).toMatch(/^sha256:\{\{ tfc_agent_release_url \}\}\//);
-    expect(read("roles/k3s_server/tasks/binary.yml")).toContain('checksum: "{{ k3s_server_checksum }}"');
+    expect(read("roles/k3s_node/tasks/binary.yml")).toContain('checksum: "{{ k3s_node_checksum }}"');
   });
 });
