@@ -24,6 +24,7 @@ export const NOT_RUN: readonly { readonly pattern: RegExp; readonly reason: stri
   { pattern: /^npm test( |$)/, reason: "the suite this test belongs to" },
   { pattern: /^npm run typecheck( |$)/, reason: ".ci/run runs it after npm test (tsc over the project takes longer than this suite's budget)" },
   { pattern: /^npm run (ansible:(check|runtime)|pve:converge|offsite:converge)( |$)/, reason: ".ci/run runs it (ansible-lint; the converges need root, debootstrap Debian 13 and boot it with systemd-nspawn)" },
+  { pattern: /^npm run test:slow( |$)/, reason: ".ci/run runs it: minutes (it runs every documented command but itself, and builds every one-gate mutation)" },
   { pattern: /^npm run alerts:check( |$)/, reason: ".ci/run runs it: promtool and amtool come from Debian's prometheus packages, installed there" },
   { pattern: /^npm run bench( |$)/, reason: "a benchmark of several minutes that prints figures; never part of the tests" },
   { pattern: /^npm run test:unasserted( |$)/, reason: "runs the whole suite again under recording proxies, or once per mutant: minutes, a development aid" },
