@@ -7,7 +7,7 @@ import {
   platformDemand,
   daemonSetsOn,
   requestsOn,
-  serverCapacity,
+  nodeCapacity,
 } from "../../config/capacity";
 import { labSchema } from "../../config/schema";
 import { labWith, loadLab, validLab } from "../helpers";
@@ -26,14 +26,21 @@ describe("capacity model", () => {
       components
         .filter((c) => Boolean(c.perNode) === perNode)
         .reduce((s, c) => s + c.resources[key] * (c.instances ?? 1), 0);
-    expect(demand.perServer).toEqual({ memoryMiB: sum(true, "requestMemoryMiB"), milliCpu: sum(true, "requestMilliCpu") });
+    expect(demand.perNode).toEqual({ memoryMiB: sum(true, "requestMemoryMiB"), milliCpu: sum(true, "requestMilliCpu") });
     expect(demand.shared).toEqual({ memoryMiB: sum(false, "requestMemoryMiB"), milliCpu: sum(false, "requestMilliCpu") });
     // The default catalog, written out so that a catalog change shows up here.
-    expect(demand).toEqual({
+    expect(demand).toMatchObject({
       shared: { memoryMiB: 2992, milliCpu: 1020 },
-      perServer: { memoryMiB: 800, milliCpu: 460 },
-      perServerCpuPercent: 12,
+      perNode: { memoryMiB: 800, milliCpu: 460 },
+      perNodeCpuPercent: 12,
     });
+    expect(demand.daemonSets.map((ds) => [ds.id, ds.requests, ds.cpuPercent, ds.tolerations])).toEqual([
+      ["metallb", { memoryMiB: 128, milliCpu: 100 }, 0, [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }]],
+      ["longhorn", { memoryMiB: 512, milliCpu: 300 }, 0, []],
+      ["longhorn-instance-manager", { memoryMiB: 0, milliCpu: 0 }, 12, []],
+      ["alloy", { memoryMiB: 128, milliCpu: 50 }, 0, [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }]],
+      ["node-exporter", { memoryMiB: 32, milliCpu: 10 }, 0, [{ effect: "NoSchedule" }]],
+    ]);
   });
 
   test("counts DaemonSets once per server, with Longhorn's CPU share of each server", () => {
@@ -47,7 +54,7 @@ describe("capacity model", () => {
 
   test("the Longhorn reservation follows platform.longhorn.instanceManagerCpuPercent", () => {
     const low = platformDemand(validLab(labWith({ "platform.longhorn.instanceManagerCpuPercent": 5 })));
-    expect(low.perServerCpuPercent).toBe(5);
+    expect(low.perNodeCpuPercent).toBe(5);
     expect(daemonSetsOn(low, { cores: 4 }).milliCpu).toBe(460 + 200);
   });
 
@@ -55,7 +62,7 @@ describe("capacity model", () => {
     const off = platformDemand(validLab(labWith({ "platform.monitoring.enabled": false })));
     const on = platformDemand(lab);
     expect(on.shared.memoryMiB - off.shared.memoryMiB).toBe(1024 + 48 + 2 * 24 + 64 + 48 + 64);
-    expect(on.perServer.memoryMiB - off.perServer.memoryMiB).toBe(32);
+    expect(on.perNode.memoryMiB - off.perNode.memoryMiB).toBe(32);
   });
 
   test("disabled apps ask nothing", () => {
@@ -69,7 +76,7 @@ describe("capacity model", () => {
     const less = platformDemand(lean);
     // grafana takes loki and the alloy DaemonSet with it.
     expect(less.shared.memoryMiB).toBe(full.shared.memoryMiB - 192 - 256 - 512);
-    expect(less.perServer.memoryMiB).toBe(full.perServer.memoryMiB - 128);
+    expect(less.perNode.memoryMiB).toBe(full.perNode.memoryMiB - 128);
   });
 
   test("a server's allocatable is its VM minus the system reserve, never negative", () => {
@@ -90,7 +97,7 @@ describe("capacity model", () => {
   });
 
   test("servers carry the DaemonSets", () => {
-    const servers = asPlan(serverCapacity(lab), "capacity", "servers");
+    const servers = asPlan(nodeCapacity(lab), "capacity", "nodes");
     expect(servers.map((s) => [s.name, s.proxmoxNode, s.allocatable.memoryMiB])).toEqual([
       ["k3s-master-1", "pve-01", 10752],
       ["k3s-master-2", "pve-02", 10752],
@@ -106,6 +113,8 @@ describe("capacity model", () => {
   test("the cluster: VMs minus reserve against the platform's requests", () => {
     expect(asPlan(clusterCapacity(lab), "capacity", "cluster")).toEqual({
       servers: 3,
+      agents: 0,
+      workloadNodes: ["k3s-master-1", "k3s-master-2", "k3s-master-3"],
       vms: { memoryMiB: 32768, milliCpu: 12000 },
       systemReserve: { memoryMiB: 4608, milliCpu: 1500 },
       allocatable: { memoryMiB: 28160, milliCpu: 10500 },
@@ -240,7 +249,7 @@ describe("n−1", () => {
     expect(pve01.etcd).toEqual({ members: 3, surviving: 1, majority: 2, kept: false });
     expect(pve01.consequences).toEqual([
       expect.stringContaining("etcd loses quorum (1 of 3 members left, 2 needed)"),
-      expect.stringContaining("Longhorn volumes run degraded (1 server(s) left for 2 replicas) until pve-01 returns"),
+      expect.stringContaining("Longhorn volumes run degraded (1 node(s) with a Longhorn disk left for 2 replicas) until pve-01 returns"),
     ]);
     expect(pve02).toMatchObject({ verdict: "survives", lostServers: [] });
   });

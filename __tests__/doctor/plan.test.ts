@@ -124,7 +124,7 @@ describe("the default lab's plan", () => {
   test("prints each platform component's requests and memory limit as the catalog has them", () => {
     for (const c of platformComponents(loadLab())) {
       const r = c.resources;
-      const size = c.perNodeCpuPercent !== undefined ? `${c.perNodeCpuPercent}% of each server's CPU` : `${r.requestMemoryMiB} MiB, ${r.requestMilliCpu}m / ${r.limitMemoryMiB} MiB`;
+      const size = c.perNodeCpuPercent !== undefined ? `${c.perNodeCpuPercent}% of each node's CPU` : `${r.requestMemoryMiB} MiB, ${r.requestMilliCpu}m / ${r.limitMemoryMiB} MiB`;
       const line = new RegExp(`^ {2}${c.id} +${c.namespace} +${c.perNode ? "per node" : "shared"} +${size.replace(/[()%]/g, "\\$&")}${c.instances ? ` × ${c.instances}` : ""}$`, "m");
       expect(text).toMatch(line);
     }
@@ -141,7 +141,7 @@ describe("the default lab's plan", () => {
 
   test("is JSON-serializable for --json, with every section", () => {
     const json = JSON.parse(JSON.stringify(plan));
-    expect(Object.keys(json)).toEqual(["config", "ok", "lan", "addresses", "urls", "capacity", "nMinusOne", "backups", "problems"]);
+    expect(Object.keys(json)).toEqual(["config", "ok", "lan", "addresses", "urls", "capacity", "nMinusOne", "placement", "backups", "problems"]);
     expect(json.addresses).toContainEqual({ ip: "192.168.1.50", owner: "Kubernetes API VIP (kube-vip)", path: "k3s.apiVip", kind: "vip" });
     expect(json.nMinusOne.map((l: { node: string; verdict: string }) => [l.node, l.verdict])).toEqual([
       ["pve-01", "survives"],

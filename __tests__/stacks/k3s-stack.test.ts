@@ -5,13 +5,13 @@ import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { Resource } from "@cdktf/provider-null/lib/resource";
 import { StackBundle } from "../../constructs/stack-bundle";
 import { ansibleTreeSha256 } from "../../constructs/ansible/tree-hash";
-import { K3sStack, type K3sServerVm } from "../../stacks/k3s-stack";
+import { K3sStack, type K3sVm } from "../../stacks/k3s-stack";
 import { labWith, loadLab, synthJson, validLab } from "../helpers";
 
 const FIXED_TREE = "0".repeat(64);
 
 /** `tree: null` leaves the Ansible tree hash to the stack's default. */
-function k3sStack(app: App = Testing.app(), servers?: K3sServerVm[], tree: string | null = FIXED_TREE) {
+function k3sStack(app: App = Testing.app(), servers?: K3sVm[], tree: string | null = FIXED_TREE) {
   return new K3sStack(app, "k3s", { lab: loadLab(), servers, ...(tree !== null ? { ansibleTreeSha256: tree } : {}) });
 }
 
