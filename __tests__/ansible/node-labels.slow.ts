@@ -1,6 +1,6 @@
 /**
  * The K3s nodes' labels and taints, run by the real ansible-playbook on this machine
- * (`npm run ansible:roles`, in .ci/run: too slow for npm test), connection local:
+ * (`npm run ansible:roles`; `npm run test:slow` in .ci/run: too slow for npm test), connection local:
  *   - roles/k3s_node/tasks/node-labels-plan.yml on cases (the kubectl arguments that bring a node
  *     object to homelab.yaml's labels and taints, touching only what the role applied before);
  *   - the agent's and the server's config.yaml templates rendered with the roles' own defaults and

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
 import { inventoryData } from "../../constructs/ansible/inventory";
-import { LONGHORN_DISK_SERIAL } from "../../constructs/proxmox/k3s-server-vm";
+import { LONGHORN_DISK_SERIAL } from "../../constructs/proxmox/k3s-node-vm";
 import { loadLab } from "../helpers";
 
 const ANSIBLE = join(__dirname, "..", "..", "ansible");
@@ -133,13 +133,34 @@ describe("inventory contract", () => {
     }
   });
 
-  test("the k3s_agent role's required variables are ones the inventory sets on every K3s node (group variables, or k3s_node_ip)", () => {
-    const required: string[] = yamlOf("roles/k3s_agent/vars/main.yml").k3s_agent_required_vars;
-    for (const [host, hostVars] of Object.entries(cluster.children.server.hosts)) {
-      const perNode = Object.fromEntries(Object.entries(hostVars as object).filter(([k]) => k === "k3s_node_ip"));
-      const vars = { ...inv.all.vars, ...cluster.vars, ...perNode };
-      expect({ host, missing: required.filter((v) => !(v in vars)) }).toEqual({ host, missing: [] });
-    }
+  describe("with agents (the agents lab fixture)", () => {
+    const withAgents = inventoryData(loadLab("agents")) as any;
+    const k3s = withAgents.all.children.k3s_cluster;
+    const agents = Object.entries(k3s.children.agent.hosts) as [string, Record<string, any>][];
+
+    test("every variable the k3s_agent role requires is set for every agent by the inventory", () => {
+      const required: string[] = yamlOf("roles/k3s_agent/vars/main.yml").k3s_agent_required_vars;
+      expect(agents.length).toBe(2);
+      for (const [host, hostVars] of agents) {
+        const vars = { ...withAgents.all.vars, ...k3s.vars, ...hostVars };
+        expect({ host, missing: required.filter((v) => !(v in vars)) }).toEqual({ host, missing: [] });
+      }
+    });
+
+    test("every K3s node has the labels, taints and Longhorn disk flag the roles read, in the forms they accept", () => {
+      const label = /^[^=:\s]+=[^=:\s]*$/;
+      const taint = /^[^=:\s]+(=[^=:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
+      const nodes = [...Object.entries(k3s.children.server.hosts), ...agents] as [string, Record<string, any>][];
+      for (const [host, v] of nodes) {
+        expect({ host, labels: v.k3s_node_labels.every((l: string) => label.test(l)), taints: v.k3s_node_taints.every((t: string) => taint.test(t)), disk: typeof v.k3s_longhorn_disk })
+          .toEqual({ host, labels: true, taints: true, disk: "boolean" });
+      }
+      // The check task's patterns are these (the role refuses what the config would).
+      const check = read("roles/k3s_node/tasks/node-labels-check.yml");
+      expect(check).toContain("reject('regex', '^[^=:\\s]+=[^=:\\s]*$')");
+      expect(yamlOf("roles/k3s_node/vars/main.yml").k3s_node_taint_effects).toEqual(["NoSchedule", "PreferNoSchedule", "NoExecute"]);
+      expect(agents.find(([name]) => name === "k3s-agent-2")![1]).toMatchObject({ k3s_longhorn_disk: false, k3s_node_taints: ["homelab/pool=batch:NoSchedule"] });
+    });
   });
 
   test("the kube_vip templates read only inventory variables or their own defaults", () => {

@@ -1,6 +1,6 @@
 /**
  * The runtime converge's data (__tests__/ansible/runtime/hosts.ts), checked without booting
- * anything: every profile names an inventory group of the default lab, fixtures and verify
+ * anything: every profile names an inventory group of the harness's lab fixture, fixtures and verify
  * playbooks that exist, and the stand-ins say what they stand in for. The converge itself is
  * `npm run ansible:runtime` (root, minutes), run by .ci/run.
  */
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { inventoryData } from "../../constructs/ansible/inventory";
 import { loadLab } from "../helpers";
-import { PLAYS, PROFILES, SKIP_TAGS } from "./runtime/hosts";
+import { LAB_FIXTURE, PLAYS, PROFILES, SKIP_TAGS } from "./runtime/hosts";
 
 const RUNTIME = join(__dirname, "runtime");
 const ANSIBLE = join(__dirname, "..", "..", "ansible");
@@ -25,9 +25,15 @@ function groupsOf(inventory: any): Map<string, any> {
 }
 
 describe("runtime converge data", () => {
-  const groups = groupsOf(inventoryData(loadLab()));
+  const groups = groupsOf(inventoryData(loadLab(LAB_FIXTURE.match(/labs\/([\w-]+)\.yaml$/)![1])));
 
-  test("every profile is an inventory group of the default lab with hosts to boot", () => {
+  test("the lab fixture has servers, agents and a Pi to boot", () => {
+    expect(LAB_FIXTURE).toBe("__tests__/fixtures/labs/agents.yaml");
+    expect(PROFILES.map((p) => p.group)).toEqual(["server", "agent", "raspberry_pi"]);
+    expect(Object.keys(groups.get("agent").hosts)).toEqual(["k3s-agent-1", "k3s-agent-2"]);
+  });
+
+  test("every profile is an inventory group of the lab fixture with hosts to boot", () => {
     for (const profile of PROFILES) {
       expect({ group: profile.group, hosts: Object.keys(groups.get(profile.group)?.hosts ?? {}).length > 0 }).toEqual({ group: profile.group, hosts: true });
     }

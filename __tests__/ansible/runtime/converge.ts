@@ -4,7 +4,7 @@
  *
  * What it does, in order:
  *   1. Debian 13 images from the cache, or debootstrapped now (lib/images.ts).
- *   2. The inventory generated from the lab fixture (__tests__/fixtures/labs/default.yaml) and the
+ *   2. The inventory generated from the lab fixture (hosts.ts LAB_FIXTURE: servers, agents, Pi) and the
  *      infra stack's cloud-init user data of every VM; `cloud-init schema` checks each one.
  *   3. A private LAN in network namespaces with the lab's addresses, a download server on it
  *      serving stand-in release assets and the checksum lists computed here, and one container
@@ -15,7 +15,7 @@
  *   5. The rebuild path: the first server's disk is wiped, it boots again, site.yml runs twice.
  *   6. The table: host, play, run 1 changed, run 2 changed, services asserted, steps not exercised.
  *
- * Adding to it (issue 16's restic checks on the Pi, issue 17's K3s agent):
+ * Adding to it (issue 16's restic checks on the Pi; issue 17 added the K3s agents this way):
  *   - a host: put it in the lab fixture, so that the generated inventory has it. Its inventory group
  *     needs a profile in hosts.ts (PROFILES): cloud-init seed or not, stand-in files, the units a
  *     container cannot run, the services/timers asserted active, the verify playbooks. A new group
@@ -42,7 +42,7 @@ import { parse, stringify } from "yaml";
 import { loadLabFile } from "../../../config/load";
 import type { LabConfig } from "../../../config/schema";
 import { renderInventory } from "../../../constructs/ansible/inventory";
-import { DOWNLOAD_NOTES, PLAYS, PROFILES, SKIP_TAGS, type HostProfile, type Play } from "./hosts";
+import { DOWNLOAD_NOTES, LAB_FIXTURE, PLAYS, PROFILES, SKIP_TAGS, type HostProfile, type Play } from "./hosts";
 import { ensureImages } from "./lib/images";
 import type { Controller } from "./lib/controller";
 import { throwawayClusterCa } from "./lib/cluster-ca";
@@ -52,7 +52,7 @@ import { vmUserData, type VmUserData } from "./lib/user-data";
 
 const ROOT = join(__dirname, "..", "..", "..");
 const HERE = __dirname;
-const FIXTURE = join(ROOT, "__tests__", "fixtures", "labs", "default.yaml");
+const FIXTURE = join(ROOT, LAB_FIXTURE);
 const WORK = process.env.HOMELAB_RUNTIME_WORK || "/var/tmp/homelab-runtime";
 const LAB_ID = "hlrt";
 const HTTP_PORT = 8080;
@@ -133,6 +133,7 @@ function main(): void {
     say(`download server ${url} (stand-in release assets, checksum lists computed here)`);
 
     bootMachines(lab, machines, userData);
+    holdVip(lab, inventory);
     const expectations = runtimeExpectations(labConfig);
 
     const secrets = {
@@ -174,12 +175,14 @@ function main(): void {
       say(`rebuild: ${first.name}'s disk wiped, booted again; site.yml twice, its peers must stay untouched`);
       lab.stop(first.name, { wipe: true });
       bootMachines(lab, [first], userData);
+      holdVip(lab, inventory);
       const rebuildPlays = PLAYS.filter((play) => play.playbook === "site.yml");
       for (const round of [1, 2]) {
         const reports = ansible.plays(rebuildPlays, `rebuild-round${round}`);
         collectRows(rebuildRows, "site.yml", round, reports.get("site.yml")!, machines);
       }
-      ansible.verify(["services.yml", "k3s-server.yml"], "rebuild-verify", { runtime_first_server_mode: "joined" });
+      // The agents too: the rebuild must not have restarted them (still one start each).
+      ansible.verify(["services.yml", "k3s-server.yml", "k3s-agent.yml"], "rebuild-verify", { runtime_first_server_mode: "joined" });
     }
 
     printTable("converge (rpi.yml, site.yml, backups.yml, twice)", rows);
@@ -346,6 +349,19 @@ function machineSpec(machine: Machine, userData: readonly VmUserData[]): Machine
   return { name: machine.name, address: machine.address, interface: machine.interface, files };
 }
 
+/**
+ * In place of kube-vip (a DaemonSet, which needs Kubernetes): the API VIP on the first server's
+ * interface, where its stand-in k3s answers (it listens on its tls-san addresses), so the agents
+ * join through the VIP as they do in the lab. `replace`: a rebuilt first server keeps its network.
+ */
+function holdVip(lab: Lab, inventory: any): void {
+  const k3s = inventory.all.children.k3s_cluster;
+  const first = Object.entries(k3s.children.server.hosts).find(([, v]: [string, any]) => v.k3s_first_server === true)?.[0];
+  if (!first) throw new Error("the inventory has no first server to hold the API VIP");
+  lab.exec(first, ["ip", "address", "replace", `${k3s.vars.k3s_api_vip}/32`, "dev", k3s.vars.k3s_interface]);
+  say(`API VIP ${k3s.vars.k3s_api_vip} on ${first} (in place of kube-vip)`);
+}
+
 /** Boots the machines together; a unit failed at boot that the profile does not expect fails the test. */
 function bootMachines(lab: Lab, machines: readonly Machine[], userData: readonly VmUserData[]): void {
   const booted = lab.bootAll(machines.map((m) => machineSpec(m, userData)));
@@ -381,7 +397,7 @@ class Ansible {
     writeFileSync(
       this.varsFile,
       stringify({
-        k3s_server_release_url: `${url}/k3s`,
+        k3s_node_release_url: `${url}/k3s`,
         adguard_home_release_url: `${url}/adguardhome`,
         // The pinned upstream hash cannot match a stand-in: check against the served checksums.txt.
         adguard_home_checksums: {},

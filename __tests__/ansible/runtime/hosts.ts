@@ -45,22 +45,31 @@ export interface Play {
 
 const NFS_KERNEL = "NFS kernel filesystems (nfsd, rpc_pipefs) do not exist in a container";
 
+/**
+ * The lab the machines come from (relative to the repository root): the default lab plus a fourth
+ * node with two K3s agents, one with a Longhorn disk and no taint, one without a disk and tainted.
+ */
+export const LAB_FIXTURE = "__tests__/fixtures/labs/agents.yaml";
+
+/** The VMs' stand-ins: the same for servers and agents (both boot the infra stack's snippet). */
+const VM_STAND_INS: readonly StandIn[] = [
+  {
+    path: "/etc/systemd/system/qemu-guest-agent.service",
+    fixture: "stand-in-qemu-guest-agent.service",
+    note: "qemu-guest-agent: a stand-in unit (a container has no virtio-serial port); runcmd must start it",
+  },
+  {
+    path: "/etc/systemd/system/iscsid.service.d/zz-runtime-test-stand-in.conf",
+    fixture: "stand-in-iscsid.conf",
+    note: "iscsid: Debian's unit with a stand-in daemon (no iSCSI netlink in a container); runcmd must enable and start it",
+  },
+];
+
 export const PROFILES: readonly HostProfile[] = [
   {
     group: "server",
     cloudInitSeed: true,
-    standIns: [
-      {
-        path: "/etc/systemd/system/qemu-guest-agent.service",
-        fixture: "stand-in-qemu-guest-agent.service",
-        note: "qemu-guest-agent: a stand-in unit (a container has no virtio-serial port); runcmd must start it",
-      },
-      {
-        path: "/etc/systemd/system/iscsid.service.d/zz-runtime-test-stand-in.conf",
-        fixture: "stand-in-iscsid.conf",
-        note: "iscsid: Debian's unit with a stand-in daemon (no iSCSI netlink in a container); runcmd must enable and start it",
-      },
-    ],
+    standIns: VM_STAND_INS,
     expectedBootFailures: {
       "proc-fs-nfsd.mount": NFS_KERNEL,
       "run-rpc_pipefs.mount": NFS_KERNEL,
@@ -68,6 +77,18 @@ export const PROFILES: readonly HostProfile[] = [
     services: ["k3s.service", "qemu-guest-agent.service", "iscsid.service"],
     timers: ["homelab-etcd-backup-copy.timer"],
     verify: ["cloud-init.yml", "k3s-server.yml", "etcd-backup-copy.yml"],
+  },
+  {
+    group: "agent",
+    cloudInitSeed: true,
+    standIns: VM_STAND_INS,
+    expectedBootFailures: {
+      "proc-fs-nfsd.mount": NFS_KERNEL,
+      "run-rpc_pipefs.mount": NFS_KERNEL,
+    },
+    services: ["k3s-agent.service", "qemu-guest-agent.service", "iscsid.service"],
+    timers: [],
+    verify: ["cloud-init.yml", "k3s-agent.yml"],
   },
   {
     group: "raspberry_pi",
@@ -95,7 +116,7 @@ export const SKIP_TAGS = ["needs_kernel", "needs_cluster"];
 
 /** Release assets the download server serves in place of GitHub's and HashiCorp's. */
 export const DOWNLOAD_NOTES = [
-  "k3s binary: fixtures/stand-in-k3s.py (no Kubernetes: node Ready, kube-vip election, kubeconfig on the VIP not exercised)",
+  "k3s binary: fixtures/stand-in-k3s.py (no Kubernetes: node Ready, kube-vip election, kubeconfig on the VIP, the node objects' labels and taints not exercised; the harness puts the API VIP on the first server, where the stand-in answers the agents)",
   "AdGuard Home release: fixtures/stand-in-adguardhome.py in an arm64-named archive, checked against the test's checksums.txt (the pinned upstream hash is not)",
   "tfc-agent release: fixtures/stand-in-tfc-agent.sh in the release zip, checked against the test's SHA256SUMS",
 ];
