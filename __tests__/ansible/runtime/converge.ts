@@ -31,7 +31,8 @@
  *     and the role takes its base URL as a variable whose default stays the upstream URL.
  *
  * Environment: HOMELAB_CI_CACHE (image cache, default /var/cache/homelab-ci), HOMELAB_RUNTIME_WORK
- * (scratch, default /var/tmp/homelab-runtime), HOMELAB_RUNTIME_KEEP=1 (leave the lab running; the
+ * (scratch, default /var/tmp/homelab-runtime), HOMELAB_RUNTIME_ID (namespace prefix, default hlrt,
+ * at most 5 characters), HOMELAB_RUNTIME_KEEP=1 (leave the lab running; the
  * next run removes it), HOMELAB_RUNTIME_UNTIL=boot (stop once the machines are up, lab kept).
  * Needs root, debootstrap, systemd-nspawn (Debian 12's systemd-container), iproute2, util-linux.
  */
@@ -54,7 +55,11 @@ const ROOT = join(__dirname, "..", "..", "..");
 const HERE = __dirname;
 const FIXTURE = join(ROOT, LAB_FIXTURE);
 const WORK = process.env.HOMELAB_RUNTIME_WORK || "/var/tmp/homelab-runtime";
-const LAB_ID = "hlrt";
+// Namespaces and veths are named after it, and a run removes what a run with the same id left: a
+// second session on the machine gives its own (with its own HOMELAB_RUNTIME_WORK), so that it
+// leaves the other's kept lab alone. Not for two runs at once: the containers' cgroups are named
+// after the hosts.
+const LAB_ID = process.env.HOMELAB_RUNTIME_ID || "hlrt";
 const HTTP_PORT = 8080;
 
 const started = Date.now();
