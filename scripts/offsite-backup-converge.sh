@@ -42,7 +42,7 @@ trap cleanup EXIT
 trap 'echo "FAILED: offsite-backup-converge, line $LINENO: $BASH_COMMAND" >&2' ERR
 
 nspawn_require_root offsite-backup-converge
-nspawn_require_tools offsite-backup-converge debootstrap systemd-nspawn ansible-playbook rclone restic etcd etcdctl python3
+nspawn_require_tools offsite-backup-converge debootstrap systemd-nspawn rclone restic etcd etcdctl python3
 TARBALL=$(nspawn_rootfs "$CACHE" "$NSPAWN_PI_PACKAGES")
 
 # Stand-in secrets of this run only (the test's own, never a user's).
@@ -50,6 +50,8 @@ export HOMELAB_RESTIC_PASSWORD="converge-$(od -An -N12 -tx1 /dev/urandom | tr -d
 export HOMELAB_OFFSITE_REST_USERNAME=homelab
 export HOMELAB_OFFSITE_REST_PASSWORD="rest-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export NTFY_PUBLISH_AUTHORIZATION="Bearer tk_converge$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+# Ansible runs on the Debian 13 controller, which passes HOMELAB_* variables and the names listed here.
+export HOMELAB_CONTROLLER_PASS_ENV=NTFY_PUBLISH_AUTHORIZATION
 SECRETS=("$HOMELAB_RESTIC_PASSWORD" "$HOMELAB_OFFSITE_REST_PASSWORD" "${NTFY_PUBLISH_AUTHORIZATION#Bearer }")
 
 echo "== the lab: the default fixture with an off-site REST repository on the Pi's loopback"
@@ -134,7 +136,7 @@ converge() { # converge NAME PLAYBOOK ARGS...: runs it twice, the second must ch
   shift 2
   for run in 1 2; do
     t0=$SECONDS
-    ansible-playbook "${inventory[@]}" "$ROOT/ansible/playbooks/$book" "$@" >"$WORK/$name$run.log" 2>&1 ||
+    nspawn_ansible_playbook "${inventory[@]}" "$ROOT/ansible/playbooks/$book" "$@" >"$WORK/$name$run.log" 2>&1 ||
       { cat "$WORK/$name$run.log"; echo "FAILED: $name run $run" >&2; exit 1; }
     echo "   $name run $run ($((SECONDS - t0)) s): $(recap "$WORK/$name$run.log")"
   done

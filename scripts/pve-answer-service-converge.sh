@@ -28,7 +28,7 @@ trap cleanup EXIT
 trap 'echo "FAILED: pve-answer-service-converge, line $LINENO: $BASH_COMMAND" >&2' ERR
 
 nspawn_require_root pve-answer-service-converge
-nspawn_require_tools pve-answer-service-converge debootstrap systemd-nspawn ansible-playbook openssl curl
+nspawn_require_tools pve-answer-service-converge debootstrap systemd-nspawn openssl curl
 TARBALL=$(nspawn_rootfs "$CACHE" "$NSPAWN_PI_PACKAGES")
 
 echo "== answers from the default lab fixture"
@@ -47,7 +47,7 @@ in_pi ip address add "$PI_ADDRESS/32" dev lo
 nspawn_inventory rpi-01 >"$WORK/nsenter.yaml"
 export ANSIBLE_CONFIG="$ROOT/ansible/ansible.cfg" ANSIBLE_ROLES_PATH="$ROOT/ansible/roles"
 playbook() {
-  ansible-playbook -i "$WORK/hosts.yaml" -i "$WORK/nsenter.yaml" --limit rpi-01 "$ROOT/ansible/playbooks/rpi.yml" \
+  nspawn_ansible_playbook -i "$WORK/hosts.yaml" -i "$WORK/nsenter.yaml" --limit rpi-01 "$ROOT/ansible/playbooks/rpi.yml" \
     -e pi_secondary_dns=false -e pve_answer_service_source="$WORK/answers" --tags pve_answer_service "$@"
 }
 

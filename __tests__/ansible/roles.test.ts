@@ -455,6 +455,20 @@ describe("tasks", () => {
     expect(outside).toEqual([]);
   });
 
+  // ansible-core 2.19 makes a template that renders empty None; assert then refuses its fail_msg
+  // even when the assertion holds (state-backup.yml did, in the off-site converge). A message
+  // starting with a loop renders empty when the loop has nothing: text must come first.
+  test("no assert or debug message can render empty (it starts with text, not a Jinja block)", () => {
+    const risky = tasks.flatMap(({ file, task }) =>
+      ["ansible.builtin.assert", "ansible.builtin.debug", "ansible.builtin.fail"].flatMap((module) =>
+        ["msg", "fail_msg", "success_msg"]
+          .filter((key) => typeof task[module]?.[key] === "string" && /^\s*\{%/.test(task[module][key]))
+          .map((key) => `${file}: ${task.name} (${key})`),
+      ),
+    );
+    expect(risky).toEqual([]);
+  });
+
   /** What cannot work in a chroot: service state, downloads, waits, mounts, module loading, the API. */
   function needsRuntime(task: Record<string, any>): boolean {
     const [module] = MODULE_KEYS(task);

@@ -22,6 +22,16 @@ NSPAWN_SUITE="${NSPAWN_SUITE:-trixie}"
 # and etcd-client (role offsite_backup).
 NSPAWN_PI_PACKAGES=systemd-sysv,dbus,python3,python3-apt,iproute2,ca-certificates,restic,etcd-client
 NSPAWN_PID=""
+
+# nspawn_ansible_playbook ARGS...: ansible-playbook of Debian 13 (ansible-core 2.19, what the Pi and
+# users have; the playbooks refuse older), run on the runtime harness's Debian 13 controller
+# (__tests__/ansible/runtime/controller.ts, chroot; images cached by the runtime converge) with the
+# clone and $WORK bound at their own paths. The controller passes ANSIBLE_*, HOMELAB_* and the
+# names in HOMELAB_CONTROLLER_PASS_ENV; nsenter reaches the booted container from there.
+nspawn_ansible_playbook() {
+  (cd "$ROOT" && HOMELAB_CONTROLLER_BIND="$WORK" "$ROOT/node_modules/.bin/tsx" "$ROOT/__tests__/ansible/runtime/controller.ts" \
+    ansible-playbook "$@")
+}
 NSPAWN_LEADER=""
 
 nspawn_require_root() {

@@ -3,7 +3,8 @@
  * from the current directory of the clone: `tsx __tests__/ansible/runtime/controller.ts <command…>`.
  * scripts/ansible-check.sh uses it to lint and syntax-check with the Ansible users have. Root only
  * (chroot, mounts); builds the images on first use (lib/images.ts). The environment passed in is
- * only the ANSIBLE_*, NO_COLOR and HOMELAB_* variables; the exit status is the command's.
+ * only the ANSIBLE_*, NO_COLOR and HOMELAB_* variables and those HOMELAB_CONTROLLER_PASS_ENV names; the
+ * exit status is the command's.
  * HOMELAB_CONTROLLER_BIND names more host directories to bind-mount (colon-separated).
  */
 import { spawnSync } from "node:child_process";
@@ -22,7 +23,12 @@ const scratch = join(process.env.HOMELAB_RUNTIME_WORK || "/var/tmp/homelab-runti
 // HOMELAB_CONTROLLER_BIND: more host directories to bind (colon-separated), e.g. a temp inventory's.
 const binds = [ROOT, ...(process.env.HOMELAB_CONTROLLER_BIND ?? "").split(":").filter(Boolean)];
 const controller = new Controller(images, scratch, binds);
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(ANSIBLE_|NO_COLOR$|HOMELAB_)/.test(k))) as Record<string, string>;
+// HOMELAB_CONTROLLER_PASS_ENV: more variable names to pass (colon-separated), e.g. a secret a role
+// reads from the environment under its own name (NTFY_PUBLISH_AUTHORIZATION).
+const passed = new Set((process.env.HOMELAB_CONTROLLER_PASS_ENV ?? "").split(":").filter(Boolean));
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => /^(ANSIBLE_|NO_COLOR$|HOMELAB_)/.test(k) || passed.has(k)),
+) as Record<string, string>;
 let status = 1;
 try {
   const command = controller.command(argv, { cwd: process.cwd(), env });
