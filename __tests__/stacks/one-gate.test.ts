@@ -1,7 +1,8 @@
 /**
  * One gate: synth and the doctor refuse exactly the same configs, and a config they accept always
- * builds. Several hundred schema-valid mutations of the default lab go through the config checks
- * as synth runs them (validateLab) and as the doctor runs them (diagnoseYaml on the YAML text);
+ * builds. Several hundred schema-valid mutations of the default lab (and of the agents lab's
+ * agents, issue 17) go through the config checks as synth runs them (validateLab) and as the
+ * doctor runs them (diagnoseYaml on the YAML text);
  * every accepted one is built into the three stacks (buildLab) and resolved to Terraform JSON. No
  * mutation may throw anywhere: a construct that refuses what the config accepted is a rule missing
  * from config/.
@@ -9,10 +10,10 @@
 import { App } from "cdktf";
 import { stringify } from "yaml";
 import { validateLab } from "../../config/load";
-import { labSchema } from "../../config/schema";
+import { labSchema, type LabConfig } from "../../config/schema";
 import { diagnoseYaml } from "../../doctor/diagnose";
 import { buildLab } from "../../stacks/lab";
-import { rawLab, setPath } from "../helpers";
+import { labWith, loadLab, rawLab, setPath, validLab } from "../helpers";
 
 type Raw = Record<string, any>;
 
@@ -103,6 +104,70 @@ const STRUCTURAL: Record<string, unknown>[] = [
   { "network.dhcpRange": { start: "192.168.1.100", end: "192.168.1.100" } },
 ];
 
+/** The agents lab's fourth node, for the whole-lab changes that add agents to the default lab. */
+const PVE_04 = { name: "pve-04", address: "192.168.1.14", model: "M720q", cpu: "Core i7", threads: 12, memoryGiB: 32 };
+const AGENT = { name: "k3s-agent-1", vmId: 211, address: "192.168.1.31", proxmoxNode: "pve-04", memoryMiB: 8192 };
+
+/** Whole-lab changes with agents (issue 17), on the default lab: accepted and refused ones. */
+const AGENT_STRUCTURAL: Record<string, unknown>[] = [
+  { "proxmox.nodes[3]": PVE_04, "k3s.agents": [{ ...AGENT, dataDiskGiB: 200 }] },
+  { "proxmox.nodes[3]": PVE_04, "k3s.agents": [AGENT, { ...AGENT, name: "k3s-agent-2", vmId: 212, address: "192.168.1.32", taints: ["x=y:NoSchedule"] }] },
+  { "proxmox.nodes[3]": PVE_04, "k3s.agents": [{ ...AGENT, dataDiskGiB: 200 }], "k3s.taintServers": true },
+  { "proxmox.nodes[3]": PVE_04, "k3s.agents": [{ ...AGENT, labels: ["homelab/pool=a"], taints: ["homelab/pool=a:PreferNoSchedule"] }] },
+  { "k3s.servers[0].memoryMiB": 8192, "k3s.agents": [{ ...AGENT, proxmoxNode: "pve-01", memoryMiB: 4096 }] },
+  { "k3s.servers[0].memoryMiB": 8192, "k3s.agents": [{ ...AGENT, proxmoxNode: "pve-01", memoryMiB: 4096, dataDiskGiB: 100 }], "k3s.taintServers": true },
+  { "k3s.servers[0].memoryMiB": 8192, "proxmox.sharedStorage": ["nfs-vm"], "k3s.agents": [{ ...AGENT, proxmoxNode: "pve-01", memoryMiB: 2048, failover: { nodes: ["pve-02"], storage: "nfs-vm" } }] },
+  { "k3s.servers[0].memoryMiB": 8192, "k3s.agents": [{ ...AGENT, proxmoxNode: "pve-01", memoryMiB: 2048, failover: { nodes: ["pve-02"], storage: "nfs-vm" } }] },
+  { "raspberryPi.k3sAgent": true },
+  { "raspberryPi.k3sAgent": true, "k3s.taintServers": true },
+  { "k3s.agents": [{ ...AGENT, proxmoxNode: "pve-03", memoryMiB: 1024 }] },
+];
+
+/**
+ * Single-leaf changes of the agents lab's agents and fourth node: three candidates per leaf (the
+ * default lab's leaves get more), so the file does not grow slower (see PAIRS).
+ */
+function agentLeafMutations(rand: () => number, add: (name: string, raw: Raw) => void): void {
+  const base = rawLab("agents");
+  const leavesOf = (prefix: string) => leaves(structuredClone(base), "").filter((l) => l.path.startsWith(prefix) && l.path !== prefix);
+  for (const { path, value } of [...leavesOf("k3s.agents"), ...leavesOf("proxmox.nodes[3]")]) {
+    for (const candidate of candidates(value, rand).slice(0, 3)) {
+      const raw = structuredClone(base);
+      setPath(raw, path, candidate);
+      add(`agents lab: ${path} = ${JSON.stringify(candidate)}`, raw);
+    }
+  }
+}
+
+/** Two changes at once, drawn from the single ones. */
+const PAIRS = 120;
+
+/**
+ * Fields no stack reads: they feed the rules, the doctor, the diagram and the Proxmox install
+ * answers. Accepted labs that differ only there build the same stacks, so the gate builds the
+ * first of them and skips the others (over a third of the accepted mutations: the time the
+ * agents' mutations take). The last test proves that the stacks do not read them.
+ */
+const NOT_READ_BY_STACKS = {
+  proxmox: ["install", "hostReserveMiB", "cpuOvercommit"],
+  "proxmox.nodes[]": ["install", "model", "cpu", "threads", "memoryGiB"],
+  k3s: ["allowServersPerNode", "systemReserveMiB", "systemReserveMilliCpu", "agentSystemReserveMiB", "agentSystemReserveMilliCpu"],
+} as const;
+
+/** What the stacks are built from: the validated lab without the fields they do not read. */
+function stackInputs(lab: LabConfig): string {
+  const copy = structuredClone(lab) as Raw;
+  for (const key of NOT_READ_BY_STACKS.proxmox) delete copy.proxmox[key];
+  for (const node of copy.proxmox.nodes) for (const key of NOT_READ_BY_STACKS["proxmox.nodes[]"]) delete node[key];
+  for (const key of NOT_READ_BY_STACKS.k3s) delete copy.k3s[key];
+  return JSON.stringify(copy);
+}
+
+function terraformOf(lab: LabConfig): string {
+  const stacks = buildLab(new App({ outdir: "unused", skipValidation: false }), lab);
+  return JSON.stringify([stacks.infra, stacks.k3s, stacks.platform].map((stack) => stack.toTerraform()));
+}
+
 function mutations(): { name: string; raw: Raw }[] {
   const rand = prng(20261201);
   const base = rawLab();
@@ -114,7 +179,7 @@ function mutations(): { name: string; raw: Raw }[] {
     seen.add(key);
     found.push({ name, raw });
   };
-  for (const change of STRUCTURAL) {
+  for (const change of [...STRUCTURAL, ...AGENT_STRUCTURAL]) {
     const raw = structuredClone(base);
     for (const [path, value] of Object.entries(change)) setPath(raw, path, value);
     add(JSON.stringify(change), raw);
@@ -127,9 +192,10 @@ function mutations(): { name: string; raw: Raw }[] {
       add(`${path} = ${JSON.stringify(candidate)}`, raw);
     }
   }
+  agentLeafMutations(rand, add);
   // Two changes at once, drawn from the single ones that the schema accepts.
   const singles = [...found];
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < PAIRS; i++) {
     const a = singles[Math.floor(rand() * singles.length)];
     const b = singles[Math.floor(rand() * singles.length)];
     const merged = structuredClone(a.raw);
@@ -149,7 +215,8 @@ test("several hundred schema-valid mutations of the default lab are tried", () =
 });
 
 test("synth and the doctor refuse exactly the same mutations, and every accepted one builds", () => {
-  const outcomes = { built: 0, refused: 0 };
+  const outcomes = { built: 0, refused: 0, builtWithAgents: 0, refusedWithAgents: 0, sameStackInputs: 0 };
+  const built = new Set<string>();
   const failures: string[] = [];
   for (const { name, raw } of MUTATIONS) {
     const synth = validateLab(raw);
@@ -160,20 +227,56 @@ test("synth and the doctor refuse exactly the same mutations, and every accepted
       failures.push(`${name}: synth and the doctor disagree:\n  synth:  ${JSON.stringify(synthErrors)}\n  doctor: ${JSON.stringify(doctorErrors)}`);
       continue;
     }
+    const withAgents = (raw.k3s?.agents?.length ?? 0) > 0 || raw.raspberryPi?.k3sAgent === true;
     if (!synth.ok) {
       outcomes.refused++;
+      if (withAgents) outcomes.refusedWithAgents++;
       continue;
     }
+    const inputs = stackInputs(synth.lab);
+    if (built.has(inputs)) {
+      outcomes.sameStackInputs++;
+      continue;
+    }
+    built.add(inputs);
     try {
-      const stacks = buildLab(new App({ outdir: "unused", skipValidation: false }), synth.lab);
-      for (const stack of [stacks.infra, stacks.k3s, stacks.platform]) stack.toTerraform();
+      terraformOf(synth.lab);
       outcomes.built++;
+      if (withAgents) outcomes.builtWithAgents++;
     } catch (e) {
       failures.push(`${name}: accepted by the config checks, but building the stacks throws: ${(e as Error).message}`);
     }
   }
   expect(failures).toEqual([]);
-  // Both outcomes are exercised, so neither half of the gate is vacuous.
+  // Both outcomes are exercised, so neither half of the gate is vacuous, labs with agents included.
   expect(outcomes.built).toBeGreaterThan(100);
   expect(outcomes.refused).toBeGreaterThan(50);
+  expect(outcomes.builtWithAgents).toBeGreaterThan(30);
+  expect(outcomes.refusedWithAgents).toBeGreaterThan(10);
 }, 120_000);
+
+test("the fields the gate does not rebuild for are read by no stack: changing them all changes no Terraform", () => {
+  const changed = validLab(
+    labWith({
+      "proxmox.install": { keyboard: "de", country: "de", mailto: "ops@example.org", rebootMode: "reboot", answerPort: 9443 },
+      "proxmox.hostReserveMiB": 2048,
+      "proxmox.cpuOvercommit": 3,
+      "proxmox.nodes[0].install": { mac: "02:00:00:00:00:01", disk: { serial: "REAL-1" }, filesystem: "xfs" },
+      "proxmox.nodes[0].model": "Other box",
+      "proxmox.nodes[0].cpu": "Other CPU",
+      "proxmox.nodes[0].threads": 16,
+      "proxmox.nodes[0].memoryGiB": 32,
+      "k3s.allowServersPerNode": 2,
+      "k3s.systemReserveMiB": 1024,
+      "k3s.systemReserveMilliCpu": 400,
+      "k3s.agentSystemReserveMiB": 512,
+      "k3s.agentSystemReserveMilliCpu": 100,
+    }),
+  );
+  const base = loadLab();
+  // The two labs differ, only in the fields the gate leaves out of the stacks' inputs…
+  expect(JSON.stringify(changed)).not.toBe(JSON.stringify(base));
+  expect(stackInputs(changed)).toBe(stackInputs(base));
+  // …and their stacks are the same, byte for byte.
+  expect(terraformOf(changed)).toBe(terraformOf(base));
+});
