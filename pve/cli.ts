@@ -163,7 +163,7 @@ function writeAnswers(invocation: PveAnswersInvocation, out: string[], err: stri
     out.push(
       "",
       `One ISO for every node (the Pi serves each node's answer by MAC at ${service.baseUrl}):`,
-      `  ansible-playbook -i ansible/inventory/hosts.yaml ansible/playbooks/rpi.yml -e pve_answer_service=true`,
+      `  ansible-playbook -i ansible/inventory/hosts.yaml ansible/playbooks/rpi.yml -e pve_answer_service_enabled=true`,
       `  ${prepareIsoHttpCommand(service, { iso, dir })}`,
       `  Answer service certificate SHA-256 fingerprint: ${service.fingerprint}`,
     );

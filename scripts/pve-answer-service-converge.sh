@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Pi's answer service role (ansible/roles/pve_answer_service, via rpi.yml's role) on a booted
 # Debian 13: systemd as PID 1 in systemd-nspawn, reached with Ansible's nsenter connection. It
-#   1. serves (-e pve_answer_service=true), twice: the second run changes nothing;
+#   1. serves (-e pve_answer_service_enabled=true), twice: the second run changes nothing;
 #   2. checks the running service: TLS with the certificate npm run pve:answers made, each node's
 #      answer by MAC, a refusal for an unknown machine, a recorded install report;
 #   3. switches it off (a run without the switch): unit, answers, key and reports are gone.
@@ -53,7 +53,7 @@ playbook() {
 
 for run in 1 2; do
   t0=$SECONDS
-  playbook -e pve_answer_service=true >"$WORK/serve$run.log" 2>&1 ||
+  playbook -e pve_answer_service_enabled=true >"$WORK/serve$run.log" 2>&1 ||
     { cat "$WORK/serve$run.log"; echo "FAILED: serving run $run" >&2; exit 1; }
   echo "== serving run $run ($((SECONDS - t0)) s): $(grep -E '^rpi-01 +:' "$WORK/serve$run.log" | tr -s ' ')"
 done

@@ -23,9 +23,9 @@ beforeAll(() => {
     [
       "proxmox:",
       "  hosts:",
-      `    pve-01: { ansible_connection: local, ansible_host: 192.168.1.11, pve_install_marker: ${work}/m1 }`,
-      `    pve-02: { ansible_connection: local, ansible_host: 192.168.1.12, pve_install_marker: ${work}/m2 }`,
-      `    pve-03: { ansible_connection: local, ansible_host: 192.168.1.13, pve_install_marker: ${work}/none }`,
+      `    pve-01: { ansible_connection: local, ansible_host: 192.168.1.11, pve_install_check_marker_path: ${work}/m1 }`,
+      `    pve-02: { ansible_connection: local, ansible_host: 192.168.1.12, pve_install_check_marker_path: ${work}/m2 }`,
+      `    pve-03: { ansible_connection: local, ansible_host: 192.168.1.13, pve_install_check_marker_path: ${work}/none }`,
       "raspberry_pi:",
       "  hosts:",
       "    rpi-01: { ansible_connection: local, ansible_host: 192.168.1.5 }",
@@ -81,7 +81,7 @@ describe("pve_install_check", () => {
 
   test("a node without a marker is stopped, with the way out", () => {
     expect(out).toMatch(/fatal: \[pve-03\].*pve-03 \(192\.168\.1\.13\): no \S+\/none, so it was not installed from its answer/);
-    expect(out).toContain("Rerun with -e pve_install_marker_required=false");
+    expect(out).toContain("Rerun with -e pve_install_check_marker_required=false");
   });
 
   test("a machine installed with another node's answer is stopped", () => {
@@ -105,7 +105,7 @@ describe("the answer service unit", () => {
 
   test("runs pve-cluster.yml from the checkout once every node reported, when asked", () => {
     const unit = readFileSync(join(work, "cluster.service"), "utf8");
-    expect(unit).toContain("--on-all-installed 'ansible-playbook playbooks/pve-cluster.yml -e pve_install_wait_seconds=3600'");
+    expect(unit).toContain("--on-all-installed 'ansible-playbook playbooks/pve-cluster.yml -e pve_install_check_wait_seconds=3600'");
     expect(unit).toContain("--run-dir /home/pi/homelab/ansible");
     expect(unit).toMatch(/^User=pi$/m);
   });

@@ -189,6 +189,14 @@ describe("tasks", () => {
     expect(problems).toEqual([]);
   });
 
+  // ansible-core 2.19 (Debian 13) defines ansible_managed only while a template renders: a copy's
+  // content that uses it fails there ("'ansible_managed' is undefined"; the runtime converge found it).
+  test("ansible_managed is used only in templates", () => {
+    const outside = [...filesUnder("roles"), ...filesUnder("playbooks")]
+      .filter((f) => !f.endsWith(".j2") && /\{\{\s*ansible_managed\s*\}\}/.test(read(f)));
+    expect(outside).toEqual([]);
+  });
+
   /** What cannot work in a chroot: service state, downloads, waits, mounts, module loading, the API. */
   function needsRuntime(task: Record<string, any>): boolean {
     const [module] = MODULE_KEYS(task);

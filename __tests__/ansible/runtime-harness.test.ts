@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import { inventoryData } from "../../constructs/ansible/inventory";
 import { loadLab } from "../helpers";
 import { PLAYS, PROFILES, SKIP_TAGS } from "./runtime/hosts";
+import { NODE_PACKAGES } from "./runtime/lib/images";
 
 const RUNTIME = join(__dirname, "runtime");
 const ANSIBLE = join(__dirname, "..", "..", "ansible");
@@ -55,6 +56,44 @@ describe("runtime converge data", () => {
     expect(lanes.length).toBeGreaterThan(1);
     const pi = [...hostsOf("rpi.yml")];
     for (const play of PLAYS.filter((p) => p.lane !== "pi")) expect([...hostsOf(play.playbook)].filter((h) => pi.includes(h))).toEqual([]);
+  });
+
+  // The lab network has no mirror: a package a role installs that the node image lacks fails the
+  // converge at that task (it did, for prometheus-node-exporter). Every apt task's names, literal,
+  // from a role default, or quoted in a Jinja list, must be in the image.
+  test("the node image holds every package the roles of the runtime plays install", () => {
+    const rolesOf = (playbook: string): string[] =>
+      parse(readFileSync(join(ANSIBLE, "playbooks", playbook), "utf8")).flatMap((play: any) =>
+        play["ansible.builtin.import_playbook"] ? rolesOf(play["ansible.builtin.import_playbook"]) : (play.roles ?? []).map((r: any) => r.role ?? r),
+      );
+    const roles = [...new Set(PLAYS.flatMap((p) => rolesOf(p.playbook)))];
+    expect(roles).toEqual(expect.arrayContaining(["node_prereqs", "node_exporter", "offsite_backup", "tfc_agent"]));
+    const installed = new Map<string, string>();
+    for (const role of roles) {
+      const dir = join(ANSIBLE, "roles", role);
+      const defaultsFile = join(dir, "defaults", "main.yml");
+      const defaults = existsSync(defaultsFile) ? (parse(readFileSync(defaultsFile, "utf8")) ?? {}) : {};
+      for (const file of readdirSync(join(dir, "tasks"))) {
+        for (const task of parse(readFileSync(join(dir, "tasks", file), "utf8")) ?? []) {
+          const apt = task["ansible.builtin.apt"];
+          if (!apt?.name) continue;
+          const names = (value: unknown): string[] => {
+            if (Array.isArray(value)) return value.flatMap(names);
+            const text = String(value);
+            const variable = text.match(/^\{\{\s*(\w+)\s*\}\}$/)?.[1];
+            if (variable) return names(defaults[variable]);
+            if (text.includes("{{")) {
+              return [...text.matchAll(/\[([^\]]*)\]/g)].flatMap((list) => [...list[1].matchAll(/'([a-z0-9][a-z0-9.+-]*)'/g)].map((m) => m[1]));
+            }
+            return [text];
+          };
+          for (const name of names(apt.name)) installed.set(name, `${role}/tasks/${file}`);
+        }
+      }
+    }
+    expect(installed.size).toBeGreaterThan(10);
+    const missing = [...installed].filter(([name]) => !NODE_PACKAGES.includes(name) && !["python3"].includes(name));
+    expect(missing).toEqual([]);
   });
 
   test("the skipped tags are the roles' kernel and cluster tags", () => {

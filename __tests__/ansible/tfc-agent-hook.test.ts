@@ -20,10 +20,11 @@ interface Setup {
   readonly without?: readonly string[];
   readonly ansibleCore?: string;
   readonly keyMode?: number | null;
+  readonly extraEnv?: Record<string, string>;
 }
 
 /** A fixture bin folder and HOME; runs the hook there. */
-function runHook({ without = [], ansibleCore = "2.19.4", keyMode = 0o600 }: Setup = {}) {
+function runHook({ without = [], ansibleCore = "2.19.4", keyMode = 0o600, extraEnv = {} }: Setup = {}) {
   const dir = mkdtempSync(join(tmpdir(), "tfc-hook-"));
   const bin = join(dir, "bin");
   const home = join(dir, "home");
@@ -45,7 +46,7 @@ function runHook({ without = [], ansibleCore = "2.19.4", keyMode = 0o600 }: Setu
     writeFileSync(join(home, ".ssh", "id_homelab"), "fixture key\n");
     chmodSync(join(home, ".ssh", "id_homelab"), keyMode);
   }
-  const run = spawnSync(join(bin, "bash"), [HOOK], { encoding: "utf8", env: { PATH: bin, HOME: home } });
+  const run = spawnSync(join(bin, "bash"), [HOOK], { encoding: "utf8", env: { PATH: bin, HOME: home, ...extraEnv } });
   return { status: run.status, out: run.stdout + run.stderr };
 }
 
@@ -80,4 +81,20 @@ test("fails when the SSH key is missing or readable by others", () => {
   const open = runHook({ keyMode: 0o644 });
   expect(open.status).toBe(1);
   expect(open.out).toContain("(it is 644; ssh refuses a key others can read)");
+});
+
+// HOMELAB_AGENT_SSH_KEY is the private key itself in the environment of the rpi.yml run; the hook
+// once read it as the key's path, so where it was inherited the hook failed and printed the key.
+test("a private key in HOMELAB_AGENT_SSH_KEY is neither the key's path nor printed", () => {
+  const key = ["-----BEGIN ", "PRIVATE KEY-----\nMC4CAQAw\n-----END ", "PRIVATE KEY-----"].join("");
+  const run = runHook({ extraEnv: { HOMELAB_AGENT_SSH_KEY: key } });
+  expect(run.status).toBe(0);
+  expect(run.out).not.toContain("PRIVATE KEY");
+  expect(runHook({ keyMode: null, extraEnv: { HOMELAB_AGENT_SSH_KEY: key } }).out).not.toContain("PRIVATE KEY");
+});
+
+test("HOMELAB_AGENT_SSH_KEY_FILE names another key file", () => {
+  const run = runHook({ keyMode: 0o600, extraEnv: { HOMELAB_AGENT_SSH_KEY_FILE: "/nonexistent/key" } });
+  expect(run.status).toBe(1);
+  expect(run.out).toContain("the SSH key /nonexistent/key");
 });

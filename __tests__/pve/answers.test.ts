@@ -187,7 +187,7 @@ test("the first-boot script writes the marker pve-cluster.yml checks", () => {
 
 test("pve-cluster.yml checks the marker the first-boot script writes", () => {
   const defaults = readFileSync(join(ROOT, "ansible", "roles", "pve_install_check", "defaults", "main.yml"), "utf8");
-  expect(defaults).toContain(`pve_install_marker: ${INSTALL_MARKER}`);
+  expect(defaults).toContain(`pve_install_check_marker_path: ${INSTALL_MARKER}`);
   expect(readFileSync(join(ROOT, "ansible", "playbooks", "pve-cluster.yml"), "utf8")).toContain("role: pve_install_check");
 });
 

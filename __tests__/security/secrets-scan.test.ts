@@ -5,11 +5,13 @@
  * The planted secrets below are assembled from pieces at run time, so that this file itself
  * passes the scan of every tracked file.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadLabFile } from "../../config/load";
 import { INVENTORY_FILE } from "../../config/paths";
+import { renderInventory } from "../../constructs/ansible/inventory";
+import { runSynth } from "../../stacks/synth";
 import {
   checkStackSecrets,
   classifyKey,
@@ -22,7 +24,25 @@ import { stringify } from "yaml";
 import { FIXTURES, labWith } from "../helpers";
 
 const ROOT = join(__dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+
+/**
+ * What `npm run synth` writes: the function main.ts runs, called in this process (a tsx process
+ * per synth cost seconds; __tests__/cli/main.test.ts runs main.ts itself). `env` is set around it,
+ * so a secret the user exports can be looked for in what is written.
+ */
+function synth(configFile: string, outdir: string, env: Record<string, string> = {}): void {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    const outcome = runSynth({ configFile, outdir, underCdktfCli: false, debug: false, terraformFound: false });
+    if (outcome.exitCode !== 0) throw new Error(`synth of ${configFile} failed:\n${outcome.stderr}`);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
 
 const piece = (...parts: string[]) => parts.join("");
 const PASSWORD_KEY = piece("pass", "word");
@@ -39,12 +59,7 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "homelab-secrets-"));
   outdir = join(work, "cdktf.out");
   // What a user's `npm run synth` writes, for the default lab.
-  const run = spawnSync(TSX, ["main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, HOMELAB_CONFIG: join(FIXTURES, "labs", "default.yaml"), CDKTF_OUTDIR: outdir },
-    encoding: "utf8",
-  });
-  if (run.status !== 0) throw new Error(`synth of the default lab failed:\n${run.stderr}`);
+  synth(join(FIXTURES, "labs", "default.yaml"), outdir);
 }, 60_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -83,8 +98,7 @@ test("in Terraform Cloud mode too (the tfc stack included): no secret material, 
   const tfcOut = join(work, "cdktf.out.tfc");
   const config = join(work, "tfc.yaml");
   writeFileSync(config, stringify(labWith({ terraformCloud: { organization: "my-homelab" }, "raspberryPi.terraformCloudAgent": true })));
-  const run = spawnSync(TSX, ["main.ts"], { cwd: ROOT, env: { ...process.env, HOMELAB_CONFIG: config, CDKTF_OUTDIR: tfcOut }, encoding: "utf8" });
-  expect(run.status).toBe(0);
+  synth(config, tfcOut);
   const stacks = readdirSync(join(tfcOut, "stacks")).sort();
   expect(stacks).toEqual(["infra", "k3s", "platform", "tfc"]);
   expectNoFindings(scanPaths([tfcOut], work));
@@ -119,13 +133,15 @@ describe("an off-site backup lab (issue 16), with its deploy-time secrets in the
       "  terraformCloudAgent: false\n  offsiteBackup:\n    repository: { type: s3, endpoint: \"https://s3.eu-central-003.backblazeb2.com\", bucket: my-homelab-backups }\n",
     );
     writeFileSync(lab, raw);
-    const base = { ...process.env, ...env, HOMELAB_CONFIG: lab };
-    for (const [script, args] of [
-      ["main.ts", []],
-      ["scripts/write-inventory.ts", ["--out", join(dir, "hosts.yaml")]],
-    ] as const) {
-      const run = spawnSync(TSX, [script, ...args], { cwd: ROOT, env: { ...base, CDKTF_OUTDIR: join(dir, "cdktf.out") }, encoding: "utf8" });
-      if (run.status !== 0) throw new Error(`${script} failed:\n${run.stderr}`);
+    synth(lab, join(dir, "cdktf.out"), env);
+    // What `npm run inventory` writes (scripts/write-inventory.ts), with the same environment.
+    const loaded = loadLabFile(lab);
+    if (!loaded.ok) throw new Error(`${lab} is not valid`);
+    Object.assign(process.env, env);
+    try {
+      writeFileSync(join(dir, "hosts.yaml"), renderInventory(loaded.lab));
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
     }
   }, 60_000);
 

@@ -35,7 +35,7 @@
  * next run removes it), HOMELAB_RUNTIME_UNTIL=boot (stop once the machines are up, lab kept).
  * Needs root, debootstrap, systemd-nspawn (Debian 12's systemd-container), iproute2, util-linux.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -140,8 +140,10 @@ function main(): void {
       // The cluster's CAs, as the k3s stack hands them over: only the server creating the cluster writes them.
       K3S_CA_FILES: JSON.stringify(throwawayClusterCa()),
       TFC_AGENT_TOKEN: `stand-in-tfc-agent-token-${randomBytes(8).toString("hex")}`,
+      // The runs' SSH key (the agent logs in to the VMs with it): a throwaway, never printed.
+      HOMELAB_AGENT_SSH_KEY: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     };
-    const ansible = new Ansible(lab, debian13, machines, work, url, expectations, secrets, controller);
+    const ansible = new Ansible(lab, debian13, machines, work, url, labConfig.k3s.version, expectations, secrets, controller);
     // Debugging aid: stop with the machines booted and the inventories written, the lab kept.
     if (process.env.HOMELAB_RUNTIME_UNTIL === "boot") {
       ansible.writeInventory();
@@ -292,6 +294,12 @@ function buildDownloads(work: string, inventory: any): string {
   mkdirSync(k3sDir, { recursive: true });
   copyFileSync(join(fixtures, "stand-in-k3s.py"), join(k3sDir, "k3s"));
   writeFileSync(join(k3sDir, "sha256sum-amd64.txt"), `${sha256(join(k3sDir, "k3s"))}  k3s\n`);
+  // The same stand-in as the Pi's kubectl (k3s-<arch> for arm64 and arm), for the tfc-agent's runs.
+  const piArch = pi.pi_arch ?? "arm64";
+  if (piArch !== "amd64") {
+    copyFileSync(join(fixtures, "stand-in-k3s.py"), join(k3sDir, `k3s-${piArch}`));
+    writeFileSync(join(k3sDir, `sha256sum-${piArch}.txt`), `${sha256(join(k3sDir, `k3s-${piArch}`))}  k3s-${piArch}\n`);
+  }
 
   // AdGuard Home: <url>/v<version>/AdGuardHome_linux_<arch>.tar.gz and checksums.txt.
   const adguardVersion = defaults("adguard_home").adguard_home_version;
@@ -371,6 +379,7 @@ class Ansible {
     private readonly machines: readonly Machine[],
     private readonly work: string,
     url: string,
+    k3sVersion: string,
     expectations: Record<string, unknown>,
     private readonly secrets: Record<string, string>,
     private readonly controller: ControllerRun,
@@ -387,6 +396,10 @@ class Ansible {
         adguard_home_checksums: {},
         tfc_agent_release_url: `${url}/tfc-agent`,
         pi_tfc_agent: true,
+        // kubectl for the agent's runs: the K3s binary of the cluster's version (the inventory names
+        // it only with terraformCloud in the config), from the download server.
+        pi_tfc_k3s_version: k3sVersion,
+        tfc_agent_k3s_release: `${url}/k3s/{{ tfc_agent_k3s_version | urlencode }}`,
         runtime_expect: expectations,
       }),
     );
@@ -461,7 +474,7 @@ class Ansible {
         if (statuses[i] !== 0) throw new Error(`${job.name} failed (exit ${statuses[i]}):\n${failures(job.log)}\nfull log: ${job.log}`);
         const output = readFileSync(job.log, "utf8");
         if (output.includes(this.secrets.K3S_TOKEN)) throw new Error(`${job.name}: the join token appears in the output`);
-        if (output.includes("PRIVATE KEY")) throw new Error(`${job.name}: a CA private key from K3S_CA_FILES appears in the output`);
+        if (output.includes("PRIVATE KEY")) throw new Error(`${job.name}: a private key (K3S_CA_FILES, HOMELAB_AGENT_SSH_KEY) appears in the output`);
         reports.set(job.play.playbook, report);
       });
     }

@@ -98,4 +98,5 @@ export const DOWNLOAD_NOTES = [
   "k3s binary: fixtures/stand-in-k3s.py (no Kubernetes: node Ready, kube-vip election, kubeconfig on the VIP not exercised)",
   "AdGuard Home release: fixtures/stand-in-adguardhome.py in an arm64-named archive, checked against the test's checksums.txt (the pinned upstream hash is not)",
   "tfc-agent release: fixtures/stand-in-tfc-agent.sh in the release zip, checked against the test's SHA256SUMS",
+  "kubectl for the tfc-agent's runs: the same stand-in K3s binary under its arm64 name, checked against the test's sha256sum list",
 ];

@@ -28,8 +28,13 @@ export const NODE_PACKAGES = [
   "sudo", "python3-apt",
   // The cloud image: cloud-init and what the snippet installs (constructs/proxmox/cloud-init-snippet.ts).
   "cloud-init", "openssh-server", "qemu-guest-agent", "open-iscsi", "nfs-common", "chrony",
-  // node_prereqs, etcd_backup_copy, nfs_backup_target, tfc_agent.
+  // What the roles of the runtime plays install (runtime-harness.test.ts checks this list covers
+  // them): node_prereqs, etcd_backup_copy, nfs_backup_target, node_exporter, blackbox_exporter,
+  // offsite_backup (restic, etcdctl for the drill, ssh for sftp), tfc_agent and what its runs use.
   "apparmor", "kmod", "e2fsprogs", "rsync", "nfs-kernel-server", "unzip",
+  "prometheus-node-exporter", "prometheus-blackbox-exporter",
+  "restic", "etcd-client", "openssh-client",
+  "ansible", "git", "curl",
   // Inspection by the assertions.
   "iproute2", "procps", "ca-certificates",
 ];
