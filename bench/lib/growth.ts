@@ -47,8 +47,9 @@ export const SUPER_LINEAR_FACTOR = 2;
 
 /**
  * The growth verdict: linear keeps the cost of an added VM flat from step to step; worse than
- * linear makes it climb (an O(n²) rule, a per-VM process: the terraform version check cost 112 ms
- * a VM before synth ran it once). CPU time, not wall time: on a shared machine the wall clock also
+ * linear makes it climb (an O(n²) rule). A cost that is linear but large (one `terraform version`
+ * process per VM cost 112 ms a VM before synth ran it once) shows in the CPU ms per added VM and
+ * fails the time target below. CPU time, not wall time: on a shared machine the wall clock also
  * measures the neighbours.
  */
 export function growthVerdict(rows: readonly SizeMeasurement[]): string {
