@@ -256,8 +256,9 @@ const majority = (members: number) => Math.floor(members / 2) + 1;
  * the lost one, whose free RAM (available minus its VMs and the agents moved there before) holds
  * it. Proxmox HA places by its own scheduler; this is the check that some placement exists.
  */
-function moveAgents(lab: LabConfig, lost: string, agents: readonly K3sVmNode[]): MovedAgent[] {
-  const free = new Map(hostUsage(lab).map((h) => [h.node, h.availableMiB - h.vmMemoryMiB]));
+function moveAgents(hosts: readonly HostUsage[], lost: string, agents: readonly K3sVmNode[]): MovedAgent[] {
+  if (!agents.some((a) => a.failoverNodes.length > 0)) return [];
+  const free = new Map(hosts.map((h) => [h.node, h.availableMiB - h.vmMemoryMiB]));
   const moved: MovedAgent[] = [];
   for (const agent of agents) {
     const to = agent.failoverNodes.find((n) => n !== lost && (free.get(n) ?? -1) >= agent.memoryMiB);
@@ -276,13 +277,14 @@ export function nMinusOne(lab: LabConfig): NodeLoss[] {
   const storageNames = new Set(longhornStorageNodes(lab).map((n) => n.name));
   const nodes = lab.proxmox.nodes.length;
   const replicaCount = lab.platform.longhorn.replicaCount;
+  const hosts = hostUsage(lab);
   return lab.proxmox.nodes.map((node, index) => {
     const lost = servers.filter((s) => s.proxmoxNode === node.name);
     const surviving = servers.filter((s) => s.proxmoxNode !== node.name);
     const proxmox = { nodes, surviving: nodes - 1, kept: nodes - 1 >= majority(nodes) };
     const agentsHere = agents.filter((a) => a.proxmoxNode === node.name);
     // HA recovers a VM only in a quorate Proxmox cluster (it must fence the lost node first).
-    const moved = proxmox.kept ? moveAgents(lab, node.name, agentsHere) : [];
+    const moved = proxmox.kept ? moveAgents(hosts, node.name, agentsHere) : [];
     const movedNames = new Set(moved.map((m) => m.name));
     const lostAgents = agentsHere.filter((a) => !movedNames.has(a.name));
     const survivingAgents = agents.filter((a) => a.proxmoxNode !== node.name || movedNames.has(a.name));

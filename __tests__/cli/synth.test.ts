@@ -150,3 +150,13 @@ describe("the Terraform version check", () => {
     expect(validateApp(app, STAND_IN)).toEqual([expect.stringMatching(/^\[orphan\] Found resources without a matching provider construct/)]);
   });
 });
+
+test("the agents lab (4 Proxmox nodes, 3 servers, 2 agents) synthesizes: every VM with its snippet, generation and HA", () => {
+  const outdir = join(work, "agents");
+  const outcome = runSynth({ configFile: join(FIXTURES, "labs", "agents.yaml"), outdir, underCdktfCli: false, terraformFound: false });
+  expect(outcome.exitCode).toBe(0);
+  const infra = summarizeStacks(outdir).find((s) => s.name === "infra");
+  // 4 downloads + 5 snippets + 5 VMs + 5 generations + 5 HA resources + 5 HA rules; outputs: servers,
+  // agents, and each VM's generation for the k3s stack (cross-stack).
+  expect(infra).toEqual({ name: "infra", resources: 29, dataSources: 0, outputs: 2 + 5 });
+});

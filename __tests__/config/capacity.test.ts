@@ -287,3 +287,80 @@ describe("n−1", () => {
     expect(pve02).toMatchObject({ verdict: "survives", lostServers: [], consequences: [] });
   });
 });
+
+describe("with agents (the agents lab)", () => {
+  const lab = loadLab("agents");
+
+  test("hosts: pve-04 carries both agents", () => {
+    expect(hostUsage(lab).map((h) => [h.node, h.servers, h.agents, h.vmMemoryMiB, h.vcpus])).toEqual([
+      ["pve-01", ["k3s-master-1"], [], 12288, 4],
+      ["pve-02", ["k3s-master-2"], [], 12288, 4],
+      ["pve-03", ["k3s-master-3"], [], 8192, 4],
+      ["pve-04", [], ["k3s-agent-1", "k3s-agent-2"], 16384 + 8192, 12],
+    ]);
+  });
+
+  test("an agent keeps the agent reserve; the tainted one runs only node-exporter", () => {
+    const nodes = nodeCapacity(lab);
+    expect(nodes.slice(3).map((n) => [n.name, n.role, n.allocatable, n.daemonSets, n.daemonSetIds, n.takesWorkloads, n.longhornReplicas])).toEqual([
+      // 8 cores: Longhorn's 12% is 960m.
+      ["k3s-agent-1", "agent", { memoryMiB: 16384 - 1024, milliCpu: 8000 - 250 }, { memoryMiB: 800, milliCpu: 460 + 960 }, ["metallb", "longhorn", "longhorn-instance-manager", "alloy", "node-exporter"], true, true],
+      ["k3s-agent-2", "agent", { memoryMiB: 8192 - 1024, milliCpu: 4000 - 250 }, { memoryMiB: 32, milliCpu: 10 }, ["node-exporter"], false, false],
+    ]);
+  });
+
+  test("the cluster counts the nodes that take workloads: the tainted agent's room is not the platform's", () => {
+    expect(clusterCapacity(lab)).toEqual({
+      servers: 3,
+      agents: 2,
+      workloadNodes: ["k3s-master-1", "k3s-master-2", "k3s-master-3", "k3s-agent-1"],
+      vms: { memoryMiB: 32768 + 16384, milliCpu: 12000 + 8000 },
+      systemReserve: { memoryMiB: 4608 + 1024, milliCpu: 1500 + 250 },
+      allocatable: { memoryMiB: 28160 + 15360, milliCpu: 10500 + 7750 },
+      requests: { memoryMiB: 2992 + 4 * 800, milliCpu: 1020 + 3 * 940 + 1420 },
+    });
+  });
+
+  test("n−1: pve-04 takes both agents down; the servers keep quorum and hold the platform", () => {
+    const losses = nMinusOne(lab);
+    expect(losses.map((l) => [l.node, l.verdict, l.lostServers, l.lostAgents, l.survivingAgents])).toEqual([
+      ["pve-01", "survives", ["k3s-master-1"], [], ["k3s-agent-1", "k3s-agent-2"]],
+      ["pve-02", "survives", ["k3s-master-2"], [], ["k3s-agent-1", "k3s-agent-2"]],
+      ["pve-03", "survives", ["k3s-master-3"], [], ["k3s-agent-1", "k3s-agent-2"]],
+      ["pve-04", "survives", [], ["k3s-agent-1", "k3s-agent-2"], []],
+    ]);
+    expect(losses[3]).toMatchObject({
+      etcd: { members: 3, surviving: 3, majority: 2, kept: true },
+      capacity: { requests: { memoryMiB: 2992 + 3 * 800, milliCpu: 1020 + 3 * 940 }, allocatable: { memoryMiB: 28160, milliCpu: 10500 }, fits: true },
+      longhorn: { replicaCount: 2, surviving: 3, fullyReplicated: true },
+    });
+    // Losing a server's node leaves the agent with the disk to Longhorn: 3 storage nodes left.
+    expect(losses[0].longhorn).toEqual({ replicaCount: 2, surviving: 3, fullyReplicated: true });
+  });
+
+  test("an agent with failover is restarted on the first listed node with room, and counts there", () => {
+    const moving = validLab(
+      labWith(
+        {
+          "proxmox.sharedStorage": ["nfs-vm"],
+          "k3s.agents[1].failover": { nodes: ["pve-01", "pve-03", "pve-02"], storage: "nfs-vm" },
+          "k3s.agents[1].memoryMiB": 2048,
+          "k3s.servers[0].memoryMiB": 11264,
+        },
+        "agents",
+      ),
+    );
+    const pve04 = nMinusOne(moving)[3];
+    // pve-01 has 13312 − 11264 = 2048 MiB free: the agent fits exactly (pve-03, 1024 MiB free, would not).
+    expect(pve04.movedAgents).toEqual([{ name: "k3s-agent-2", to: "pve-01" }]);
+    expect(pve04.lostAgents).toEqual(["k3s-agent-1"]);
+    expect(pve04.survivingAgents).toEqual(["k3s-agent-2"]);
+  });
+
+  test("no failover node with room: the agent is lost with its node", () => {
+    const stuck = validLab(
+      labWith({ "proxmox.sharedStorage": ["nfs-vm"], "k3s.agents[1].failover": { nodes: ["pve-01"], storage: "nfs-vm" } }, "agents"),
+    );
+    expect(nMinusOne(stuck)[3]).toMatchObject({ movedAgents: [], lostAgents: ["k3s-agent-1", "k3s-agent-2"] });
+  });
+});

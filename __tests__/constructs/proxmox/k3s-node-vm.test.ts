@@ -222,3 +222,57 @@ describe("K3sNodeVm", () => {
     expect(() => synthVm({ hddDatastoreId: "" })).toThrow("K3sNodeVm k3s-master-1: hddDatastoreId is empty; name the Proxmox storage, e.g. local-lvm");
   });
 });
+
+describe("K3sNodeVm as an agent", () => {
+  it("is a server unless told: description, tags and guard of an etcd member", () => {
+    const { construct, vm } = synthVm();
+    expect(construct.role).toBe("server");
+    expect(vm.tags).toEqual(["homelab", "k3s", "server"]);
+    expect(vm.description).toMatch(/^K3s server \(control plane \+ etcd \+ workloads\)/);
+    expect(construct.guard?.holds).toBe("an etcd member (OS disk) and its Longhorn replicas (data disk)");
+  });
+
+  it("an agent with a Longhorn disk: the same VM, agent description and tags, guarded for its replicas", () => {
+    const { construct, vm } = synthVm({ role: "agent" });
+    expect(vm.tags).toEqual(["agent", "homelab", "k3s"]);
+    expect(vm.description).toBe("K3s agent (worker: kubelet and containerd, no etcd). Managed by homelab (CDKTF): edit homelab.yaml, not this VM.");
+    expect(vm.disk.map((d: any) => [d.interface, d.serial ?? null])).toEqual([["scsi0", null], ["scsi1", "longhorn-data"]]);
+    expect(construct.guard?.holds).toBe("its Longhorn replicas (data disk)");
+    expect(vm.lifecycle.prevent_destroy).toBe(true);
+  });
+
+  it("an agent without a Longhorn disk: one disk, no guard (it holds nothing the cluster cannot re-create)", () => {
+    const { construct, vm } = synthVm({ role: "agent", dataDiskGiB: undefined });
+    expect(vm.disk.map((d: any) => d.interface)).toEqual(["scsi0"]);
+    expect(construct.guard).toBeUndefined();
+    expect(vm.lifecycle).toEqual({ ignore_changes: ["disk[0].file_id", "initialization[0].user_data_file_id"] });
+  });
+
+  it("an agent HA may move: OS disk and cloud-init drive on the given storage, node_name left to HA", () => {
+    const { vm } = synthVm({ role: "agent", dataDiskGiB: undefined, movedByHa: true, osDatastoreId: "nfs-vm" });
+    expect(vm.disk[0].datastore_id).toBe("nfs-vm");
+    expect(vm.initialization.datastore_id).toBe("nfs-vm");
+    expect(vm.lifecycle.ignore_changes).toEqual(["disk[0].file_id", "initialization[0].user_data_file_id", "node_name"]);
+    expect(validateAgainstSchema(synthVm({ role: "agent", dataDiskGiB: undefined, movedByHa: true, osDatastoreId: "nfs-vm" }).json, loadProxmoxSchema())).toEqual([]);
+  });
+
+  it("fails when a server has no Longhorn disk", () => {
+    expect(() => synthVm({ dataDiskGiB: undefined })).toThrow("K3sNodeVm k3s-master-1: a server needs its Longhorn disk; set dataDiskGiB, e.g. 200");
+  });
+
+  it("fails when a server would be moved by HA", () => {
+    expect(() => synthVm({ movedByHa: true })).toThrow(
+      "K3sNodeVm k3s-master-1: a server is never moved (one etcd member per host, local disks); movedByHa is for agents only",
+    );
+  });
+
+  it("fails when an agent that HA may move has a data disk", () => {
+    expect(() => synthVm({ role: "agent", movedByHa: true })).toThrow(
+      "K3sNodeVm k3s-master-1: movedByHa with a data disk: the Longhorn disk lives on pve-01's own storage; remove dataDiskGiB or movedByHa",
+    );
+  });
+
+  it("fails on an unknown role", () => {
+    expect(() => synthVm({ role: "worker" as never })).toThrow('K3sNodeVm k3s-master-1: role "worker" is unknown; use "server" or "agent"');
+  });
+});
