@@ -1,12 +1,14 @@
 /**
- * Synth at scale: generates valid labs of 3, 31 and 301 K3s server VMs (odd counts for etcd
- * quorum, one server per Proxmox node), synthesizes each the way `npm run synth` does (tsx
- * main.ts, a fresh process), and prints synth time, peak memory and per-VM cost, the growth
- * between sizes, and the time of the whole jest suite.
+ * Synth at scale, the way a lab grows: 3 K3s servers (etcd stays 3 members) plus 0, 30 and 300
+ * agents over 3, 15 and 150 Proxmox nodes (bench/lib/scale-lab.ts). Each lab is synthesized the
+ * way `npm run synth` does it (tsx main.ts, a fresh process); the table gives synth time, CPU time,
+ * peak memory and the CPU cost of each added VM, then whether growth is linear or better and the
+ * issue's targets (the 300-agent lab under 3× the time of the 3-node lab, under 300 MiB), then the
+ * time of the whole jest suite.
  *
- *   npm run bench                      # 3 runs per size, then the jest suite
+ *   npm run bench                                   # 3 runs per lab, then the jest suite
  *   npm run bench -- --runs 1 --no-jest
- *   npm run bench -- --sizes 3,31,301,1001
+ *   npm run bench -- --labs 0@3,30@15,300@150,1000@250   # agents@nodes
  *
  * Results also go to bench/results/synth-scale.{md,json} (git-ignored).
  */
@@ -15,8 +17,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { validateLab, formatProblems } from "../config/load";
+import { growthSteps, growthVerdict, targetChecks } from "./lib/growth";
 import { MEMORY_METHOD, machine, repeat, run, table } from "./lib/measure";
-import { scaleLab } from "./lib/scale-lab";
+import { SCALE_SERVERS, scaleLab, type ScaleLabSize } from "./lib/scale-lab";
 
 const ROOT = join(__dirname, "..");
 const RESULTS = join(__dirname, "results");
@@ -28,11 +31,22 @@ function flag(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-const sizes = flag("--sizes", "3,31,301").split(",").map(Number);
+/** `agents@nodes,…`, e.g. 0@3,30@15,300@150. */
+function parseLabs(text: string): ScaleLabSize[] {
+  return text.split(",").map((item) => {
+    const m = /^(\d+)@(\d+)$/.exec(item.trim());
+    if (!m) throw new Error(`--labs: "${item}" is not agents@nodes, e.g. 30@15`);
+    return { agents: Number(m[1]), nodes: Number(m[2]) };
+  });
+}
+
+const labs = parseLabs(flag("--labs", "0@3,30@15,300@150"));
 const runs = Number(flag("--runs", "3"));
 const withJest = !process.argv.includes("--no-jest");
 
 interface Row {
+  agents: number;
+  nodes: number;
   vms: number;
   seconds: number;
   cpuSeconds: number;
@@ -66,13 +80,14 @@ function main(): void {
   const work = mkdtempSync(join(tmpdir(), "homelab-bench-scale-"));
   const rows: Row[] = [];
   try {
-    for (const vms of sizes) {
-      const raw = scaleLab(base, vms);
+    for (const size of labs) {
+      const vms = SCALE_SERVERS + size.agents;
+      const raw = scaleLab(base, size);
       const checked = validateLab(raw);
       if (!checked.ok) {
-        throw new Error(`the generated ${vms}-VM lab is invalid (fix bench/lib/scale-lab.ts):\n${formatProblems(checked.problems)}`);
+        throw new Error(`the generated lab of ${size.agents} agents on ${size.nodes} nodes is invalid (fix bench/lib/scale-lab.ts):\n${formatProblems(checked.problems)}`);
       }
-      const config = join(work, `lab-${vms}.yaml`);
+      const config = join(work, `lab-${size.agents}-${size.nodes}.yaml`);
       writeFileSync(config, stringify(raw));
       let outdir = "";
       let attempt = 0;
@@ -80,19 +95,21 @@ function main(): void {
         outdir = join(work, `out-${vms}-${attempt++}`);
         return run(TSX, ["main.ts"], { cwd: ROOT, env: { HOMELAB_CONFIG: config, CDKTF_OUTDIR: outdir } });
       });
-      rows.push({ vms, ...result, ...describeOutput(outdir) });
-      process.stderr.write(`synthesized ${vms} VMs: ${result.runs.map((s) => s.toFixed(2)).join(" s, ")} s\n`);
+      rows.push({ ...size, vms, ...result, ...describeOutput(outdir) });
+      process.stderr.write(`synthesized ${SCALE_SERVERS} servers + ${size.agents} agents on ${size.nodes} nodes: ${result.runs.map((t) => t.toFixed(2)).join(" s, ")} s\n`);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 
-  const lines: string[] = [`Synth at scale (${runs} runs per size, median time, highest peak; memory: ${MEMORY_METHOD})`, machine(), ""];
+  const lines: string[] = [`Synth at scale (${runs} runs per lab, median time, highest peak; memory: ${MEMORY_METHOD})`, machine(), ""];
   lines.push(
     table(
-      ["VMs", "synth s", "CPU s", "peak MiB", "per-VM ms", "output KiB", "VM resources", "resources"],
+      ["lab", "VMs", "nodes", "synth s", "CPU s", "peak MiB", "per-VM ms", "output KiB", "VM resources", "resources"],
       rows.map((r) => [
+        `${SCALE_SERVERS} servers + ${r.agents} agents`,
         String(r.vms),
+        String(r.nodes),
         r.seconds.toFixed(2),
         r.cpuSeconds.toFixed(2),
         r.peakMiB.toFixed(0),
@@ -106,36 +123,23 @@ function main(): void {
 
   // Growth: the fixed start-up cost (Node, tsx, cdktf) dominates small labs, so compare the cost
   // of each added VM between sizes. Linear growth keeps it flat; worse than linear makes it climb.
-  // CPU time, not wall time: on a shared machine the wall clock also measures the neighbours.
-  const steps = rows.slice(1).map((r, i) => {
-    const prev = rows[i];
-    return {
-      from: prev.vms,
-      to: r.vms,
-      vmRatio: r.vms / prev.vms,
-      cpuRatio: r.cpuSeconds / prev.cpuSeconds,
-      marginalCpuMs: ((r.cpuSeconds - prev.cpuSeconds) * 1000) / (r.vms - prev.vms),
-      marginalWallMs: ((r.seconds - prev.seconds) * 1000) / (r.vms - prev.vms),
-    };
-  });
-  lines.push("");
+  const steps = growthSteps(rows);
   lines.push(
+    "",
     table(
       ["step", "VMs ×", "CPU ×", "CPU ms per added VM", "wall ms per added VM"],
-      steps.map((s) => [`${s.from} → ${s.to}`, s.vmRatio.toFixed(1), s.cpuRatio.toFixed(2), s.marginalCpuMs.toFixed(1), s.marginalWallMs.toFixed(1)]),
+      steps.map((st) => [`${st.from} → ${st.to}`, st.vmRatio.toFixed(1), st.cpuRatio.toFixed(2), st.marginalCpuMs.toFixed(1), st.marginalWallMs.toFixed(1)]),
     ),
+    "",
+    growthVerdict(rows),
   );
-  if (steps.length >= 2) {
-    const [first, last] = [steps[0], steps[steps.length - 1]];
-    // A small step (a few VMs) measures mostly noise: compare only when it added real work.
-    const reliable = rows[1].cpuSeconds - rows[0].cpuSeconds > 0.2;
-    const superLinear = reliable && last.marginalCpuMs > 2 * first.marginalCpuMs;
+  if (rows.length >= 2) {
     lines.push(
       "",
-      superLinear
-        ? `growth: WORSE than linear (each added VM costs ${last.marginalCpuMs.toFixed(1)} CPU ms at ${last.to} VMs vs ${first.marginalCpuMs.toFixed(1)} at ${first.to})`
-        : `growth: linear or better (CPU × ${(rows[rows.length - 1].cpuSeconds / rows[0].cpuSeconds).toFixed(2)} for VMs × ${(rows[rows.length - 1].vms / rows[0].vms).toFixed(0)}; ` +
-            `${last.marginalCpuMs.toFixed(1)} CPU ms per added VM at ${last.to} VMs vs ${first.marginalCpuMs.toFixed(1)} at ${first.to})`,
+      table(
+        ["target (issue 17)", "measured", "target", "met"],
+        targetChecks(rows).map((c) => [c.what, c.value, c.target, c.met ? "yes" : "NO"]),
+      ),
     );
   }
 
@@ -155,7 +159,7 @@ function main(): void {
   console.log(report);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, "synth-scale.md"), `${report}\n`);
-  writeFileSync(join(RESULTS, "synth-scale.json"), `${JSON.stringify({ machine: machine(), runs, rows, steps, jestSeconds }, null, 2)}\n`);
+  writeFileSync(join(RESULTS, "synth-scale.json"), `${JSON.stringify({ machine: machine(), runs, rows, steps, targets: targetChecks(rows), jestSeconds }, null, 2)}\n`);
 }
 
 main();

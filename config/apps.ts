@@ -15,6 +15,15 @@ export interface Resources {
   readonly limitMilliCpu?: number;
 }
 
+/** A pod toleration, as Kubernetes matches it: no key matches every key, no effect every effect. */
+export interface Toleration {
+  readonly key?: string;
+  readonly effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** Kubernetes' control-plane taint, which k3s.taintServers puts on the servers. */
+const CONTROL_PLANE: Toleration = { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" };
+
 export interface PlatformComponent {
   /** Stable id: the Helm release name, or the name of one part of a release (kube-prometheus-stack's Prometheus). */
   readonly id: string;
@@ -23,8 +32,13 @@ export interface PlatformComponent {
   readonly webHostname?: string;
   /** What it asks in total (all its pods, per replica sum) — the capacity check adds these. */
   readonly resources: Resources;
-  /** Pods that run on every node (DaemonSets): their resources count once per K3s server. */
+  /** Pods that run on every node (DaemonSets): their resources count once per K3s node they run on. */
   readonly perNode?: boolean;
+  /**
+   * Taints its pods tolerate, as the chart (or our values) sets them: they decide which tainted
+   * nodes a DaemonSet still runs on (config/placement.ts). @default none
+   */
+  readonly tolerations?: readonly Toleration[];
   /** Identical copies of `resources` (e.g. a sidecar in two pods). @default 1 */
   readonly instances?: number;
   /**
@@ -54,7 +68,8 @@ const r = (requestMilliCpu: number, requestMemoryMiB: number, limitMemoryMiB: nu
 export function platformComponents(lab: LabConfig): PlatformComponent[] {
   const apps = lab.platform.apps;
   const list: PlatformComponent[] = [
-    { id: "metallb", namespace: "metallb-system", resources: r(100, 128, 256), perNode: true, description: "LoadBalancer addresses (L2)" },
+    // The speaker's chart tolerates the control-plane taint (speaker.tolerateMaster, default true).
+    { id: "metallb", namespace: "metallb-system", resources: r(100, 128, 256), perNode: true, tolerations: [CONTROL_PLANE], description: "LoadBalancer addresses (L2)" },
     { id: "cert-manager", namespace: "cert-manager", resources: r(50, 160, 384), description: "TLS certificates (lab CA or ACME)" },
     { id: "traefik", namespace: "traefik", webHostname: "traefik", resources: r(100, 128, 256), description: "Ingress, HTTPS, dashboard" },
     { id: "longhorn", namespace: "longhorn-system", webHostname: "longhorn", resources: r(300, 512, 1024), perNode: true, description: "Replicated block storage" },
@@ -79,7 +94,8 @@ export function platformComponents(lab: LabConfig): PlatformComponent[] {
   if (apps.grafana.enabled) {
     list.push(
       { id: "loki", namespace: "observability", resources: r(100, 256, 1024), description: "Log store (single binary)" },
-      { id: "alloy", namespace: "observability", resources: r(50, 128, 256), perNode: true, description: "Log shipper (DaemonSet)" },
+      // constructs/platform/alloy.ts gives it the control-plane toleration.
+      { id: "alloy", namespace: "observability", resources: r(50, 128, 256), perNode: true, tolerations: [CONTROL_PLANE], description: "Log shipper (DaemonSet)" },
       { id: "grafana", namespace: "observability", webHostname: apps.grafana.hostname ?? "grafana", resources: r(100, 192, 384), description: "Dashboards" },
     );
   }
@@ -92,7 +108,8 @@ export function platformComponents(lab: LabConfig): PlatformComponent[] {
       { id: "config-reloader", namespace: "observability", resources: r(5, 24, 48), instances: 2, description: "Reloads Prometheus and Alertmanager on config changes" },
       { id: "prometheus-operator", namespace: "observability", resources: r(20, 64, 192), description: "Turns the stack's custom resources into config" },
       { id: "kube-state-metrics", namespace: "observability", resources: r(10, 48, 192), description: "Kubernetes objects as metrics" },
-      { id: "node-exporter", namespace: "observability", resources: r(10, 32, 64), perNode: true, description: "K3s VM metrics (DaemonSet)" },
+      // prometheus-node-exporter's chart tolerates every NoSchedule taint (not NoExecute: not the Pi's).
+      { id: "node-exporter", namespace: "observability", resources: r(10, 32, 64), perNode: true, tolerations: [{ effect: "NoSchedule" }], description: "K3s VM metrics (DaemonSet)" },
       { id: "pve-exporter", namespace: "observability", resources: r(10, 64, 128), description: "Proxmox VE hosts and guests (read-only API token)" },
     );
   }

@@ -33,6 +33,37 @@ export const LINUX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
  */
 export const INTERFACE_NAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
 
+// ---------------------------------------------------------------------------------------------
+// Kubernetes node labels and taints (K3s node-label / node-taint)
+
+/** The name part of a label or taint key, and a label value: 1–63 of [A-Za-z0-9-_.], alphanumeric at both ends. */
+const QUALIFIED_NAME = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
+/** A label or taint key: an optional DNS-subdomain prefix and `/`, then the name (Kubernetes' qualified name). */
+const LABEL_KEY = `((?=[a-z0-9.-]{1,253}/)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*/)?${QUALIFIED_NAME}`;
+
+/** `key=value` as K3s's node-label takes it (the value may be empty). */
+export const NODE_LABEL = new RegExp(`^${LABEL_KEY}=(${QUALIFIED_NAME})?$`);
+
+/** The effects a taint can have. */
+export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+export type TaintEffect = (typeof TAINT_EFFECTS)[number];
+
+/** `key=value:Effect` or `key:Effect`, as K3s's node-taint takes it. */
+export const NODE_TAINT = new RegExp(`^${LABEL_KEY}(=(${QUALIFIED_NAME})?)?:(${TAINT_EFFECTS.join("|")})$`);
+
+/**
+ * Label keys in the kubernetes.io and k8s.io namespaces that the kubelet accepts from its own
+ * flags (NodeRestriction): only the node.kubernetes.io/ and kubelet.kubernetes.io/ prefixes. A
+ * node-label such as node-role.kubernetes.io/worker stops the kubelet from starting.
+ */
+export function kubeletRefusesLabelKey(key: string): boolean {
+  const slash = key.indexOf("/");
+  if (slash < 0) return false;
+  const prefix = key.slice(0, slash);
+  const reserved = ["kubernetes.io", "k8s.io"].some((ns) => prefix === ns || prefix.endsWith(`.${ns}`));
+  return reserved && prefix !== "node.kubernetes.io" && prefix !== "kubelet.kubernetes.io";
+}
+
 export function isDnsLabel(value: string): boolean {
   return DNS_LABEL.test(value);
 }

@@ -3,7 +3,17 @@
  * Each rule returns problems that name the config path(s) involved and say how to fix them.
  * Errors stop synth; warnings are printed and synth goes on.
  */
-import { clusterCapacity, daemonSetsOn, hostUsage, MILLICPU_PER_CORE, nMinusOne, platformDemand } from "./capacity";
+import {
+  clusterCapacity,
+  daemonSetsOn,
+  daemonSetsRunningOn,
+  hostUsage,
+  MILLICPU_PER_CORE,
+  nMinusOne,
+  platformDemand,
+  systemReserve,
+} from "./capacity";
+import { k3sVms, longhornStorageNodes, takesWorkloads, type K3sVmNode } from "./placement";
 import { exposedHosts } from "./apps";
 import {
   cidrContains,
@@ -41,6 +51,7 @@ export function staticAddresses(lab: LabConfig): StaticAddress[] {
     { path: "network.gateway", owner: "gateway (ISP box)", ip: lab.network.gateway },
     ...lab.proxmox.nodes.map((n, i) => ({ path: `proxmox.nodes[${i}].address`, owner: `Proxmox node ${n.name}`, ip: n.address })),
     ...lab.k3s.servers.map((s, i) => ({ path: `k3s.servers[${i}].address`, owner: `VM ${s.name}`, ip: s.address })),
+    ...(lab.k3s.agents ?? []).map((a, i) => ({ path: `k3s.agents[${i}].address`, owner: `VM ${a.name}`, ip: a.address })),
     { path: "k3s.apiVip", owner: "Kubernetes API VIP (kube-vip)", ip: lab.k3s.apiVip },
   ];
   if (lab.raspberryPi) {
@@ -195,39 +206,55 @@ function duplicates<T>(items: readonly T[], key: (t: T) => string | number, path
 
 /** Host names (Proxmox nodes, VMs, the Pi) and VM ids are unique: they become hostnames and Terraform ids. */
 export const namesAreUnique: Rule = (lab) => {
+  const agents = lab.k3s.agents ?? [];
   const hosts = [
     ...lab.proxmox.nodes.map((n, i) => ({ name: n.name, path: `proxmox.nodes[${i}].name` })),
     ...lab.k3s.servers.map((s, i) => ({ name: s.name, path: `k3s.servers[${i}].name` })),
+    ...agents.map((a, i) => ({ name: a.name, path: `k3s.agents[${i}].name` })),
     ...(lab.raspberryPi ? [{ name: lab.raspberryPi.name, path: "raspberryPi.name" }] : []),
+  ];
+  const vms = [
+    ...lab.k3s.servers.map((s, i) => ({ vmId: s.vmId, path: `k3s.servers[${i}].vmId` })),
+    ...agents.map((a, i) => ({ vmId: a.vmId, path: `k3s.agents[${i}].vmId` })),
   ];
   return [
     ...duplicates(hosts, (h) => h.name, (i) => hosts[i].path, "host name"),
-    ...duplicates(lab.k3s.servers, (s) => s.vmId, (i) => `k3s.servers[${i}].vmId`, "VM id"),
+    ...duplicates(vms, (v) => v.vmId, (i) => vms[i].path, "VM id"),
   ];
 };
 
-/** Every VM names a Proxmox node that exists. */
-export const serversOnKnownNodes: Rule = (lab) => {
+/** Every VM names a Proxmox node that exists, and so does every node an agent may fail over to. */
+export const vmsOnKnownNodes: Rule = (lab) => {
   const names = new Set(lab.proxmox.nodes.map((n) => n.name));
-  return lab.k3s.servers.flatMap((s, i) =>
-    names.has(s.proxmoxNode)
-      ? []
-      : [
-          error(
-            `k3s.servers[${i}].proxmoxNode`,
-            `${s.name} is placed on ${s.proxmoxNode}, which is not in proxmox.nodes (${[...names].join(", ")}): use one of those names`,
-          ),
-        ],
-  );
+  const known = [...names].join(", ");
+  const problems: Problem[] = [];
+  const check = (path: string, vm: string, node: string, what: string) => {
+    if (!names.has(node)) {
+      problems.push(error(path, `${vm} ${what} ${node}, which is not in proxmox.nodes (${known}): use one of those names`));
+    }
+  };
+  lab.k3s.servers.forEach((s, i) => check(`k3s.servers[${i}].proxmoxNode`, s.name, s.proxmoxNode, "is placed on"));
+  (lab.k3s.agents ?? []).forEach((a, i) => {
+    check(`k3s.agents[${i}].proxmoxNode`, a.name, a.proxmoxNode, "is placed on");
+    a.failover?.nodes.forEach((n, j) => check(`k3s.agents[${i}].failover.nodes[${j}]`, a.name, n, "may fail over to"));
+  });
+  return problems;
 };
 
+/** etcd's own guidance: 3, 5 or 7 members (https://etcd.io/docs/v3.6/faq/#what-is-maximum-cluster-size). */
+export const MAX_SERVERS = 7;
+
 /**
- * etcd needs a majority of its members: 3 servers survive one failure, 5 survive two. An even
- * count adds a member without adding a tolerated failure (2 is worse than 1: either loss stops the
- * API), so it is refused. A single server works but is not highly available: a warning.
+ * etcd needs a majority of its members: 3 servers survive one failure, 5 survive two, 7 three. An
+ * even count adds a member without adding a tolerated failure (2 is worse than 1: either loss stops
+ * the API), so it is refused. More than 7 is refused too: every write waits for a majority to
+ * write it to disk, so each member slows writes down and one more peer can lag or flap, for no
+ * failure a homelab needs to survive; more machines are agents. A single server works but is not
+ * highly available: a warning.
  */
 export const etcdQuorum: Rule = (lab) => {
   const count = lab.k3s.servers.length;
+  const agentsFix = "add the other machines as k3s.agents (workers without etcd)";
   if (count === 1) {
     return [
       warning(
@@ -237,21 +264,34 @@ export const etcdQuorum: Rule = (lab) => {
       ),
     ];
   }
-  if (count % 2 === 0) {
-    const majority = count / 2 + 1;
-    const tolerated = count - majority;
+  if (count > MAX_SERVERS) {
+    const need = majority(count);
     return [
       error(
         "k3s.servers",
-        `${count} K3s servers: etcd needs a majority (${majority} of ${count}) to keep the API running, so ${count} servers ` +
+        `${count} K3s servers: more than ${MAX_SERVERS} etcd members, the most etcd recommends: every write waits until ${need} of ${count} ` +
+          `members have it on disk, so each member slows every write of the cluster and gives quorum one more peer to lose, ` +
+          `for no failure a homelab needs to survive (${MAX_SERVERS} already survive 3): keep 3 (or 5, or 7) servers and ${agentsFix}`,
+      ),
+    ];
+  }
+  if (count % 2 === 0) {
+    const need = majority(count);
+    const tolerated = count - need;
+    return [
+      error(
+        "k3s.servers",
+        `${count} K3s servers: etcd needs a majority (${need} of ${count}) to keep the API running, so ${count} servers ` +
           `tolerate ${tolerated} failure${tolerated === 1 ? "" : "s"}, no more than ${count - 1} would` +
           (count === 2 ? " (with 2, losing either one stops the cluster)" : "") +
-          `: use an odd number of servers (3 for this lab)`,
+          `: use an odd number of servers (3 for this lab, or 5 or 7), and ${agentsFix}`,
       ),
     ];
   }
   return [];
 };
+
+const majority = (members: number) => Math.floor(members / 2) + 1;
 
 /** One etcd member per Proxmox node, so that losing a host loses at most one member. */
 export const serversSpreadAcrossNodes: Rule = (lab) => {
@@ -273,20 +313,21 @@ export const serversSpreadAcrossNodes: Rule = (lab) => {
 };
 
 /**
- * Each node's VMs fit in its RAM minus the host reserve, their vCPUs within threads × overcommit,
- * and no single VM has more vCPUs than the host has threads.
+ * Each node's VMs (servers and agents) fit in its RAM minus the host reserve, their vCPUs within
+ * threads × overcommit, and no single VM has more vCPUs than the host has threads.
  */
 export const vmsFitTheirHosts: Rule = (lab) => {
   const problems: Problem[] = [];
+  const all = k3sVms(lab);
   for (const host of hostUsage(lab)) {
     const node = lab.proxmox.nodes[host.index];
-    const vms = lab.k3s.servers.map((s, i) => ({ s, i })).filter(({ s }) => s.proxmoxNode === node.name);
+    const vms = all.filter((v) => v.proxmoxNode === node.name);
     if (vms.length === 0) continue;
-    const who = `${vms.map(({ s }) => s.name).join(" + ")} ${vms.length > 1 ? "ask" : "asks"}`;
+    const who = `${vms.map((v) => v.name).join(" + ")} ${vms.length > 1 ? "ask" : "asks"}`;
     if (host.vmMemoryMiB > host.availableMiB) {
       problems.push(
         error(
-          vms.map(({ i }) => `k3s.servers[${i}].memoryMiB`).join(", "),
+          vms.map((v) => `${v.path}.memoryMiB`).join(", "),
           `${who} ${host.vmMemoryMiB} MiB on ${node.name}, which has ${node.memoryGiB} GiB (${host.memoryMiB} MiB) ` +
             `minus ${lab.proxmox.hostReserveMiB} MiB kept for Proxmox (proxmox.hostReserveMiB) = ${host.availableMiB} MiB: ` +
             `lower memoryMiB to at most ${Math.max(0, host.availableMiB)} MiB in total on this node ` +
@@ -294,13 +335,13 @@ export const vmsFitTheirHosts: Rule = (lab) => {
         ),
       );
     }
-    for (const { s, i } of vms) {
+    for (const v of vms) {
       // Proxmox refuses to start a VM with more vCPUs than the host has threads, whatever the overcommit.
-      if (s.cores > node.threads) {
+      if (v.cores > node.threads) {
         problems.push(
           error(
-            `k3s.servers[${i}].cores`,
-            `${s.name} asks ${s.cores} vCPUs but ${node.name} has ${node.threads} hardware threads ` +
+            `${v.path}.cores`,
+            `${v.name} asks ${v.cores} vCPUs but ${node.name} has ${node.threads} hardware threads ` +
               `(proxmox.nodes[${host.index}].threads), and Proxmox does not start a VM with more: ` +
               `lower cores to at most ${node.threads}`,
           ),
@@ -310,7 +351,7 @@ export const vmsFitTheirHosts: Rule = (lab) => {
     if (host.vcpus > host.vcpuLimit) {
       problems.push(
         error(
-          vms.map(({ i }) => `k3s.servers[${i}].cores`).join(", "),
+          vms.map((v) => `${v.path}.cores`).join(", "),
           `${who} ${host.vcpus} vCPUs on ${node.name}, which allows ${host.vcpuLimit} ` +
             `(${node.threads} threads × proxmox.cpuOvercommit ${lab.proxmox.cpuOvercommit}): lower cores to ` +
             `${host.vcpuLimit} in total on this node, or raise proxmox.cpuOvercommit knowingly`,
@@ -354,11 +395,19 @@ export const webHostnamesAreUnique: Rule = (lab) => {
 const mib = (n: number) => `${n} MiB`;
 const mcpu = (n: number) => `${n}m CPU`;
 
+/** `k3s.systemReserveMiB` (servers) and/or `k3s.agentSystemReserveMiB` (agents), as the nodes involved need. */
+function reservePaths(nodes: readonly K3sVmNode[], field: "MiB" | "MilliCpu"): string {
+  const roles = [...new Set(nodes.map((n) => n.role))];
+  return roles.map((r) => (r === "server" ? `k3s.systemReserve${field}` : `k3s.agentSystemReserve${field}`)).join(" / ");
+}
+
 /**
- * The platform's requests (DaemonSets once per server) plus every server's system reserve fit the
- * VMs' memory and cores. If not, pods stay Pending from the first deploy.
+ * The platform's requests (DaemonSets once per node) plus every node's system reserve fit the VMs
+ * that take workloads (untainted servers and agents). If not, pods stay Pending from the first deploy.
  */
 export const platformFitsCluster: Rule = (lab) => {
+  const workload = k3sVms(lab).filter(takesWorkloads);
+  if (workload.length === 0) return []; // serverTaintNeedsWorkers says there is no node for them
   const c = clusterCapacity(lab);
   const problems: Problem[] = [];
   const check = (
@@ -366,83 +415,146 @@ export const platformFitsCluster: Rule = (lab) => {
     reserve: number,
     vms: number,
     show: (n: number) => string,
-    reservePath: string,
+    field: "MiB" | "MilliCpu",
     fieldPath: string,
   ) => {
     if (requests + reserve <= vms) return;
+    const reservePath = reservePaths(workload, field);
+    const owners = [...new Set(workload.map((n) => (n.role === "server" ? "k3s.servers" : "k3s.agents")))];
     problems.push(
       error(
-        `k3s.servers, ${reservePath}`,
-        `the platform requests ${show(requests)} (DaemonSets counted once per server) and ${c.servers} server(s) ` +
-          `keep ${show(reserve)} for the system (${reservePath} × ${c.servers}): ${show(requests + reserve)}, ` +
-          `but the VMs have ${show(vms)} in total: add ${show(requests + reserve - vms)} across k3s.servers[].${fieldPath}, ` +
+        `${owners.join(", ")}, ${reservePath}`,
+        `the platform requests ${show(requests)} (DaemonSets counted once per node) and ${workload.length} node(s) that take workloads ` +
+          `keep ${show(reserve)} for the system (${reservePath}): ${show(requests + reserve)}, ` +
+          `but their VMs have ${show(vms)} in total: add ${show(requests + reserve - vms)} across ${owners.map((o) => `${o}[].${fieldPath}`).join(" or ")}, ` +
           `or disable apps under platform.apps`,
       ),
     );
   };
-  check(c.requests.memoryMiB, c.systemReserve.memoryMiB, c.vms.memoryMiB, mib, "k3s.systemReserveMiB", "memoryMiB");
-  check(c.requests.milliCpu, c.systemReserve.milliCpu, c.vms.milliCpu, mcpu, "k3s.systemReserveMilliCpu", "cores");
+  check(c.requests.memoryMiB, c.systemReserve.memoryMiB, c.vms.memoryMiB, mib, "MiB", "memoryMiB");
+  check(c.requests.milliCpu, c.systemReserve.milliCpu, c.vms.milliCpu, mcpu, "MilliCpu", "cores");
   return problems;
 };
 
-/** Cores a server needs to hold `fixedMilli` plus `percent` of its own CPU (which grows with the cores). */
+/** Cores a node needs to hold `fixedMilli` plus `percent` of its own CPU (which grows with the cores). */
 function coresNeeded(fixedMilli: number, percent: number): number {
   let cores = Math.max(1, Math.ceil(fixedMilli / MILLICPU_PER_CORE));
   while (cores * MILLICPU_PER_CORE - Math.floor((cores * MILLICPU_PER_CORE * percent) / 100) < fixedMilli) cores += 1;
   return cores;
 }
 
-/** Every server holds its system reserve plus the DaemonSets that run on every server. */
-export const daemonSetsFitEachServer: Rule = (lab) => {
+/** Every K3s VM holds its system reserve plus the DaemonSets that run on it. */
+export const daemonSetsFitEachNode: Rule = (lab) => {
   const demand = platformDemand(lab);
   const problems: Problem[] = [];
-  lab.k3s.servers.forEach((s, i) => {
-    const perServer = daemonSetsOn(demand, s);
-    const needMiB = lab.k3s.systemReserveMiB + perServer.memoryMiB;
-    if (s.memoryMiB < needMiB) {
+  for (const n of k3sVms(lab)) {
+    const reserve = systemReserve(lab, n.role);
+    const reserveKey = n.role === "server" ? "k3s.systemReserve" : "k3s.agentSystemReserve";
+    const every = `every ${n.role}${n.taints.length ? ` with its taints` : ""}`;
+    const perNode = daemonSetsOn(demand, n);
+    const needMiB = reserve.memoryMiB + perNode.memoryMiB;
+    if (n.memoryMiB < needMiB) {
       problems.push(
         error(
-          `k3s.servers[${i}].memoryMiB`,
-          `${s.name} has ${s.memoryMiB} MiB but every server needs ${needMiB} MiB before any app ` +
-            `(k3s.systemReserveMiB ${lab.k3s.systemReserveMiB} + ${perServer.memoryMiB} MiB of DaemonSets): ` +
+          `${n.path}.memoryMiB`,
+          `${n.name} has ${n.memoryMiB} MiB but ${every} needs ${needMiB} MiB before any app ` +
+            `(${reserveKey}MiB ${reserve.memoryMiB} + ${perNode.memoryMiB} MiB of DaemonSets): ` +
             `raise memoryMiB to at least ${needMiB}`,
         ),
       );
     }
-    const needMilli = lab.k3s.systemReserveMilliCpu + perServer.milliCpu;
-    if (s.cores * MILLICPU_PER_CORE < needMilli) {
+    const needMilli = reserve.milliCpu + perNode.milliCpu;
+    if (n.cores * MILLICPU_PER_CORE < needMilli) {
+      const running = daemonSetsRunningOn(demand, n);
+      const fixed = running.reduce((sum, ds) => sum + ds.requests.milliCpu, 0);
+      const percent = running.reduce((sum, ds) => sum + ds.cpuPercent, 0);
       problems.push(
         error(
-          `k3s.servers[${i}].cores`,
-          `${s.name} has ${s.cores} core(s) but every server needs ${needMilli}m CPU before any app ` +
-            `(k3s.systemReserveMilliCpu ${lab.k3s.systemReserveMilliCpu} + ${perServer.milliCpu}m of DaemonSets): ` +
-            `raise cores to at least ${coresNeeded(lab.k3s.systemReserveMilliCpu + demand.perServer.milliCpu, demand.perServerCpuPercent)}`,
+          `${n.path}.cores`,
+          `${n.name} has ${n.cores} core(s) but ${every} needs ${needMilli}m CPU before any app ` +
+            `(${reserveKey}MilliCpu ${reserve.milliCpu} + ${perNode.milliCpu}m of DaemonSets): ` +
+            `raise cores to at least ${coresNeeded(reserve.milliCpu + fixed, percent)}`,
         ),
       );
     }
-  });
+  }
   return problems;
 };
 
-/** Longhorn places each replica on a different server: more replicas than servers never fit. */
-export const longhornReplicasFitServers: Rule = (lab) => {
+/** The nodes Longhorn keeps replicas on, for messages: `k3s-master-1, k3s-agent-1`. */
+function storageNames(lab: LabConfig): string {
+  const names = longhornStorageNodes(lab).map((n) => n.name);
+  return names.length ? names.join(", ") : "none";
+}
+
+/** Longhorn places each replica on a different node with a Longhorn disk: more replicas than such nodes never fit. */
+export const longhornReplicasFitStorageNodes: Rule = (lab) => {
   const replicas = lab.platform.longhorn.replicaCount;
-  const servers = lab.k3s.servers.length;
-  if (replicas <= servers) return [];
+  const storage = longhornStorageNodes(lab).length;
+  if (replicas <= storage) return [];
+  const taintedServers = lab.k3s.taintServers ? " (tainted servers carry none: Longhorn tolerates no taint)" : "";
   return [
     error(
       "platform.longhorn.replicaCount",
-      `${replicas} Longhorn replicas need ${replicas} servers, the lab has ${servers}: every volume would stay degraded ` +
-        `for good; lower platform.longhorn.replicaCount to ${servers} or add servers`,
+      `${replicas} Longhorn replicas need ${replicas} nodes with a Longhorn disk, the lab has ${storage} (${storageNames(lab)})${taintedServers}: ` +
+        `every volume would stay degraded for good; lower platform.longhorn.replicaCount to ${Math.max(1, storage)}, ` +
+        "or give more agents a Longhorn disk (k3s.agents[].dataDiskGiB)",
     ),
   ];
 };
 
 /**
+ * k3s.taintServers keeps every pod without the control-plane toleration off the servers: the lab
+ * needs an agent that takes workloads. Longhorn tolerates no taint, so the servers' Longhorn disks
+ * then hold nothing: a warning, since the servers' disks are a given of their VMs.
+ */
+export const serverTaintNeedsWorkers: Rule = (lab) => {
+  if (!lab.k3s.taintServers) return [];
+  const workers = k3sVms(lab).filter((n) => n.role === "agent" && takesWorkloads(n));
+  if (workers.length === 0) {
+    const agents = lab.k3s.agents ?? [];
+    return [
+      error(
+        "k3s.taintServers",
+        `tainting the servers ${"node-role.kubernetes.io/control-plane:NoSchedule"} leaves no node for the platform's pods: ` +
+          (agents.length === 0
+            ? "the lab has no agent; add k3s.agents, or set taintServers: false"
+            : `every agent has a NoSchedule or NoExecute taint (${agents.map((a) => a.name).join(", ")}); remove one agent's taints, or set taintServers: false`),
+      ),
+    ];
+  }
+  const unused = lab.k3s.servers.map((s) => `${s.name} ${s.dataDiskGiB} GiB`);
+  return [
+    warning(
+      "k3s.taintServers",
+      `Longhorn does not run on the tainted servers (it tolerates no taint), so their Longhorn disks stay empty (${unused.join(", ")}); ` +
+        `volumes live on ${storageNames(lab)}: lower the servers' dataDiskGiB for new servers, or keep taintServers: false to use them`,
+    ),
+  ];
+};
+
+/** An agent that may move keeps its disks on storage every failover node reads. */
+export const failoverOnSharedStorage: Rule = (lab) =>
+  (lab.k3s.agents ?? []).flatMap((a, i) => {
+    if (!a.failover || lab.proxmox.sharedStorage.includes(a.failover.storage)) return [];
+    const shared = lab.proxmox.sharedStorage;
+    return [
+      error(
+        `k3s.agents[${i}].failover.storage`,
+        `${a.name} would keep its OS disk on ${a.failover.storage}, which is not in proxmox.sharedStorage ` +
+          `(${shared.length ? shared.join(", ") : "empty"}): on storage only ${a.proxmoxNode} reads, the VM cannot start on ` +
+          `${a.failover.nodes.join(" or ")}; add ${a.failover.storage} to proxmox.sharedStorage if every node reads it (NFS, Ceph), ` +
+          "or remove failover to keep the agent pinned",
+      ),
+    ];
+  });
+
+/**
  * The n−1 check: for each Proxmox node, its loss must leave etcd a majority and leave the surviving
- * servers room for every request (errors: the API stops or pods stay Pending). Longhorn volumes
- * with fewer servers than replicas keep working, degraded until the node returns: a warning, since
- * a lab may choose 3 replicas knowingly. A single-server lab is not HA by design (etcdQuorum warns).
+ * nodes that take workloads room for every request (errors: the API stops or pods stay Pending).
+ * Agents with `failover` count where HA restarts them. Longhorn volumes with fewer storage nodes
+ * left than replicas keep working, degraded until the node returns: a warning, since a lab may
+ * choose 3 replicas knowingly. A single-server lab is not HA by design (etcdQuorum warns).
  */
 export const survivesNodeLoss: Rule = (lab) => {
   if (lab.k3s.servers.length < 2) return [];
@@ -452,10 +564,13 @@ export const survivesNodeLoss: Rule = (lab) => {
   // When the platform does not even fit the whole cluster, platformFitsCluster says so once.
   const whole = clusterCapacity(lab);
   const fitsWhole = whole.requests.memoryMiB <= whole.allocatable.memoryMiB && whole.requests.milliCpu <= whole.allocatable.milliCpu;
+  const vms = k3sVms(lab);
+  const anyWorker = vms.some(takesWorkloads);
   for (const loss of nMinusOne(lab)) {
-    if (loss.lostServers.length === 0) continue;
-    const lostText = `if ${loss.node} goes down (with ${loss.lostServers.join(", ")})`;
-    const lostPaths = lab.k3s.servers.flatMap((s, i) => (s.proxmoxNode === loss.node ? [`k3s.servers[${i}].proxmoxNode`] : []));
+    const lostVms = [...loss.lostServers, ...loss.lostAgents];
+    if (lostVms.length === 0) continue;
+    const lostText = `if ${loss.node} goes down (with ${lostVms.join(", ")})`;
+    const lostPaths = vms.flatMap((v) => (v.role === "server" && v.proxmoxNode === loss.node ? [`${v.path}.proxmoxNode`] : []));
     if (!loss.etcd.kept) {
       problems.push(
         error(
@@ -466,7 +581,9 @@ export const survivesNodeLoss: Rule = (lab) => {
         ),
       );
     }
-    if (fitsWhole && loss.survivingServers.length > 0 && !loss.capacity.fits) {
+    const alive = new Set([...loss.survivingServers, ...loss.survivingAgents]);
+    const survivors = vms.filter((v) => alive.has(v.name) && takesWorkloads(v));
+    if (fitsWhole && anyWorker && loss.survivingServers.length > 0 && !loss.capacity.fits) {
       const { requests, allocatable: free } = loss.capacity;
       const short: string[] = [];
       const fields: string[] = [];
@@ -478,19 +595,28 @@ export const survivesNodeLoss: Rule = (lab) => {
         short.push(`${requests.milliCpu}m CPU requested for ${free.milliCpu}m allocatable (short ${requests.milliCpu - free.milliCpu}m)`);
         fields.push("cores");
       }
-      const survivingPaths = lab.k3s.servers.flatMap((s, i) =>
-        s.proxmoxNode === loss.node ? [] : fields.map((f) => `k3s.servers[${i}].${f}`),
-      );
+      if (survivors.length === 0) {
+        problems.push(
+          error(
+            lab.k3s.taintServers ? "k3s.agents, k3s.taintServers" : "k3s.agents",
+            `${lostText}, no node that takes workloads is left: the platform's ${requests.memoryMiB} MiB and ${requests.milliCpu}m CPU ` +
+              "have nowhere to run; add an untainted agent on another Proxmox node" +
+              (lab.k3s.taintServers ? ", or set k3s.taintServers: false" : ""),
+          ),
+        );
+        continue;
+      }
+      const survivingPaths = survivors.flatMap((v) => fields.map((f) => `${v.path}.${f}`));
       problems.push(
         error(
           survivingPaths.join(", "),
-          `${lostText}, ${loss.survivingServers.join(" + ")} cannot hold the platform: ${short.join("; ")} ` +
-            `(allocatable = VM minus k3s.systemReserveMiB / systemReserveMilliCpu): give the surviving servers that much more ` +
-            `${fields.join(" and ")}, or disable apps under platform.apps`,
+          `${lostText}, ${survivors.map((v) => v.name).join(" + ")} cannot hold the platform: ${short.join("; ")} ` +
+            `(allocatable = VM minus ${reservePaths(survivors, "MiB")} / ${reservePaths(survivors, "MilliCpu")}): ` +
+            `give the surviving nodes that much more ${fields.join(" and ")}, add an agent on another node, or disable apps under platform.apps`,
         ),
       );
     }
-    fewestSurvivors = Math.min(fewestSurvivors, loss.survivingServers.length);
+    fewestSurvivors = Math.min(fewestSurvivors, loss.longhorn.surviving);
     if (!loss.longhorn.fullyReplicated) degradedBy.push(loss.node);
   }
   if (degradedBy.length > 0) {
@@ -498,11 +624,11 @@ export const survivesNodeLoss: Rule = (lab) => {
     const fix =
       fewestSurvivors > 0
         ? `lower it to ${fewestSurvivors} to keep every volume fully replicated through any one node's loss`
-        : "spread the servers over more nodes";
+        : "spread the Longhorn disks over more Proxmox nodes";
     problems.push(
       warning(
         "platform.longhorn.replicaCount",
-        `${r} Longhorn replicas on ${lab.k3s.servers.length} servers: if ${degradedBy.join(" or ")} goes down, volumes run ` +
+        `${r} Longhorn replicas on ${longhornStorageNodes(lab).length} node(s) with a Longhorn disk (${storageNames(lab)}): if ${degradedBy.join(" or ")} goes down, volumes run ` +
           `degraded (data served, replicas missing) until the node returns; ${fix}`,
       ),
     );
@@ -837,15 +963,17 @@ export const RULE_NEEDS: ReadonlyMap<Rule, readonly Section[]> = new Map<Rule, r
   [staticOutsideDhcp, ADDRESSES],
   [poolIsConsistent, ADDRESSES],
   [namesAreUnique, ["proxmox", "k3s", "raspberryPi"]],
-  [serversOnKnownNodes, ["proxmox", "k3s"]],
+  [vmsOnKnownNodes, ["proxmox", "k3s"]],
   [etcdQuorum, ["k3s"]],
   [serversSpreadAcrossNodes, ["k3s"]],
-  [vmsFitTheirHosts, ["proxmox", "k3s"]],
+  [vmsFitTheirHosts, ["proxmox", "k3s", "raspberryPi"]],
   [webHostnamesAreUnique, ["network", "k3s", "platform"]],
-  [platformFitsCluster, ["k3s", "platform"]],
-  [daemonSetsFitEachServer, ["k3s", "platform"]],
-  [longhornReplicasFitServers, ["k3s", "platform"]],
-  [survivesNodeLoss, ["proxmox", "k3s", "platform"]],
+  [platformFitsCluster, ["k3s", "platform", "raspberryPi"]],
+  [daemonSetsFitEachNode, ["k3s", "platform", "raspberryPi"]],
+  [longhornReplicasFitStorageNodes, ["k3s", "platform", "raspberryPi"]],
+  [serverTaintNeedsWorkers, ["k3s", "platform", "raspberryPi"]],
+  [failoverOnSharedStorage, ["proxmox", "k3s"]],
+  [survivesNodeLoss, ["proxmox", "k3s", "platform", "raspberryPi"]],
   [proxmoxKeepsQuorum, ["proxmox"]],
   [vmDnsOutsideCluster, ["network", "loadBalancer"]],
   [alertsHaveADestination, ["platform"]],

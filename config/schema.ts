@@ -13,13 +13,18 @@ import {
   EXACT_VERSION,
   INTERFACE_NAME,
   isTimeZone,
+  kubeletRefusesLabelKey,
   LINUX_USER,
   nearest,
+  NODE_LABEL,
+  NODE_TAINT,
+  TAINT_EFFECTS,
   PUBLIC_DOMAIN,
   SSH_PUBLIC_KEY,
   timeZoneNames,
 } from "./formats";
 import { COUNTRY_CODES, KEYBOARD_CODES } from "../pve/locales";
+import { LONGHORN_DISK_LABEL_KEY } from "./placement";
 
 const hostname = () =>
   z
@@ -201,6 +206,13 @@ const proxmoxSchema = z.strictObject({
     .max(8)
     .default(2)
     .describe("How many vCPUs a hardware thread may carry across all VMs of a node."),
+  sharedStorage: z
+    .array(storageId("nfs-vm"))
+    .default([])
+    .describe(
+      "Proxmox storages every node reads (NFS, Ceph RBD, iSCSI…, added to Proxmox as shared). Only an agent's disks may live there " +
+        "(k3s.agents[].failover): the servers keep local disks, one etcd member per host.",
+    ),
   snippetsDatastore: storageId("local")
     .default("local")
     .describe("Directory storage with the `snippets` content type, where cloud-init user data is uploaded."),
@@ -288,6 +300,123 @@ const k3sServerSchema = z.strictObject({
   startupOrder: whole(1, 9999).default(1).describe("Proxmox boot order on its node."),
 });
 
+/** A node label as K3s's node-label takes it; the kubelet refuses some keys, homelab sets one itself. */
+const nodeLabel = () =>
+  z.string().superRefine((text, ctx) => {
+    if (!NODE_LABEL.test(text)) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "must be a Kubernetes label key=value such as homelab/pool=general (key: an optional DNS prefix and '/', " +
+          "then at most 63 letters, digits, '-', '_' or '.'; value: the same, or empty)",
+      });
+      return;
+    }
+    const key = text.slice(0, text.indexOf("="));
+    if (kubeletRefusesLabelKey(key)) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          `uses the ${key.slice(0, key.indexOf("/"))} namespace, whose labels the kubelet refuses to set on its own node (K3s would not start): ` +
+          `use a prefix of your own, e.g. homelab/${key.slice(key.indexOf("/") + 1)}${text.slice(text.indexOf("="))} ` +
+          "(node-role.kubernetes.io/ labels are set with kubectl label)",
+      });
+    }
+    if (key === LONGHORN_DISK_LABEL_KEY) {
+      ctx.addIssue({ code: "custom", message: "is set by homelab on every node with a Longhorn disk (dataDiskGiB): remove it" });
+    }
+  });
+
+/** A node taint as K3s's node-taint takes it. */
+const nodeTaint = () =>
+  z.string().regex(NODE_TAINT, {
+    message: `must be a Kubernetes taint key=value:Effect or key:Effect such as homelab/pool=batch:NoSchedule (Effect: ${TAINT_EFFECTS.join(", ")})`,
+  });
+
+const k3sAgentSchema = z
+  .strictObject({
+    name: hostname().meta({ examples: ["k3s-agent-1"] }).describe("VM and Kubernetes node name."),
+    vmId: whole(100, 999999999).meta({ examples: [211] }).describe("Proxmox VM id."),
+    address: ipv4().meta({ examples: ["192.168.1.31"] }).describe("Static address, set by cloud-init."),
+    proxmoxNode: hostname()
+      .meta({ examples: ["pve-04"] })
+      .describe("Proxmox node the VM runs on. It may hold a server too: an agent is no etcd member."),
+    cores: whole(1, 512).default(4).describe("vCPUs of the VM."),
+    memoryMiB: whole(1024, 4194304)
+      .meta({ examples: [8192] })
+      .describe("Dedicated RAM of the VM in MiB (an agent runs no etcd and no API server: 1024 at least)."),
+    osDiskGiB: whole(16, 65536).default(40),
+    dataDiskGiB: whole(10, 65536)
+      .optional()
+      .describe(
+        "Longhorn disk (a second disk, mounted at /var/lib/longhorn). Without it the agent holds no Longhorn replica; " +
+          "its pods still use volumes, served over iSCSI from the nodes that have one.",
+      ),
+    dataStorage: z.enum(["ssd", "hdd"]).default("hdd").describe("Which of the node's storages holds the Longhorn disk."),
+    labels: z
+      .array(nodeLabel())
+      .default([])
+      .meta({ examples: [["homelab/pool=general"]] })
+      .describe("Kubernetes labels of the node (K3s node-label, set when the node registers; later changes go through kubectl)."),
+    taints: z
+      .array(nodeTaint())
+      .default([])
+      .meta({ examples: [["homelab/pool=batch:NoSchedule"]] })
+      .describe(
+        "Kubernetes taints of the node (K3s node-taint, set when the node registers). NoSchedule and NoExecute keep the platform " +
+          "off it: the doctor counts only untainted nodes for the platform's pods.",
+      ),
+    startupOrder: whole(1, 9999).default(2).describe("Proxmox boot order on its node (servers boot first, at 1)."),
+    failover: z
+      .strictObject({
+        nodes: z
+          .array(hostname())
+          .min(1, { message: "list at least one other Proxmox node the agent may be restarted on, e.g. [pve-02]" })
+          .describe("Proxmox nodes the agent may be recovered on when its own node dies (its own node stays preferred)."),
+        storage: storageId("nfs-vm").describe("Storage of the OS disk and cloud-init drive: one of proxmox.sharedStorage."),
+      })
+      .optional()
+      .describe(
+        "Proxmox HA may restart the agent on another node when its own dies, instead of waiting for it. Its disks must then " +
+          "be on shared storage, and it carries no Longhorn disk (node-local). Without it the agent is pinned, like the servers.",
+      ),
+  })
+  .superRefine((agent, ctx) => {
+    const seen = new Map<string, number>();
+    agent.labels.forEach((label, i) => {
+      const key = label.slice(0, label.indexOf("="));
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, i);
+      else ctx.addIssue({ code: "custom", path: ["labels", i], message: `sets ${key} again (labels[${first}] sets it first): keep one value per key` });
+    });
+    const taints = new Map<string, number>();
+    agent.taints.forEach((taint, i) => {
+      const key = `${taint.replace(/[=:].*$/, "")}:${taint.slice(taint.lastIndexOf(":") + 1)}`;
+      const first = taints.get(key);
+      if (first === undefined) taints.set(key, i);
+      else ctx.addIssue({ code: "custom", path: ["taints", i], message: `repeats the key and effect of taints[${first}]: Kubernetes keeps one taint per key and effect; remove one` });
+    });
+    if (!agent.failover) return;
+    if (agent.failover.nodes.includes(agent.proxmoxNode)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["failover", "nodes"],
+        message: `lists ${agent.proxmoxNode}, the agent's own node: list only the nodes it may move to`,
+      });
+    }
+    const twice = agent.failover.nodes.find((n, i) => agent.failover!.nodes.indexOf(n) !== i);
+    if (twice) ctx.addIssue({ code: "custom", path: ["failover", "nodes"], message: `lists ${twice} twice: list each node once` });
+    if (agent.dataDiskGiB !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["failover"],
+        message:
+          `is refused with a Longhorn disk (dataDiskGiB ${agent.dataDiskGiB}): that disk lives on ${agent.proxmoxNode}'s own storage, so the VM ` +
+          "could not start elsewhere (and Longhorn already keeps replicas on other nodes); remove dataDiskGiB, or remove failover to keep the agent pinned",
+      });
+    }
+  });
+
 const k3sSchema = z.strictObject({
   version: exactVersion("v1.35.8+k3s1").meta({ examples: ["v1.35.8+k3s1"] }).describe("Pinned K3s release. Upgrade one minor version at a time."),
   apiVip: ipv4().meta({ examples: ["192.168.1.50"] }).describe("Virtual IP of the Kubernetes API, held by kube-vip (ARP)."),
@@ -302,7 +431,25 @@ const k3sSchema = z.strictObject({
     .default(1536)
     .describe("Memory each server keeps for the OS, K3s and etcd before workloads (capacity check)."),
   systemReserveMilliCpu: whole(0, 64000).default(500).describe("CPU each server keeps for the OS, K3s and etcd (millicores)."),
-  servers: z.array(k3sServerSchema).min(1).describe("K3s servers (control plane + etcd + workloads), one VM each."),
+  servers: z
+    .array(k3sServerSchema)
+    .min(1)
+    .describe("K3s servers (control plane + etcd, and workloads unless taintServers), one VM each: 1 (not HA), 3, 5 or 7."),
+  agents: z
+    .array(k3sAgentSchema)
+    .default([])
+    .describe("K3s agents (workers: kubelet and containerd, no etcd), one VM each. They join through the API VIP after the servers."),
+  taintServers: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Taint every server node-role.kubernetes.io/control-plane:NoSchedule: the platform and your apps run on the agents, " +
+        "etcd and the API keep the servers' CPU and RAM. Only with an untainted agent.",
+    ),
+  agentSystemReserveMiB: whole(0, 1048576)
+    .default(1024)
+    .describe("Memory each agent keeps for the OS, the kubelet and containerd before workloads (capacity check)."),
+  agentSystemReserveMilliCpu: whole(0, 64000).default(250).describe("CPU each agent keeps for the OS, the kubelet and containerd (millicores)."),
 });
 
 // --- Off-site backups (issue 16) -----------------------------------------------------------------
@@ -446,6 +593,13 @@ const piSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe("Run the Terraform Cloud agent that executes the lab's runs on the LAN (needed by, and only with, `terraformCloud`)."),
+  k3sAgent: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Join the Pi to the cluster as a K3s agent, tainted homelab/node-class=raspberry-pi:NoExecute: only pods that tolerate " +
+        "it run there (none of the platform's). Off by default: the Pi's side services (backups, secondary DNS) stay independent of the cluster.",
+    ),
   offsiteBackup: offsiteBackupSchema.optional(),
 });
 
@@ -609,6 +763,7 @@ export type LabConfig = z.output<typeof labSchema>;
 export type ProxmoxNodeConfig = LabConfig["proxmox"]["nodes"][number];
 export type NodeInstallConfig = NonNullable<ProxmoxNodeConfig["install"]>;
 export type K3sServerConfig = LabConfig["k3s"]["servers"][number];
+export type K3sAgentConfig = LabConfig["k3s"]["agents"][number];
 export type CloudImageConfig = LabConfig["vm"]["images"]["debian-13"];
 export type OffsiteBackupConfig = NonNullable<NonNullable<LabConfig["raspberryPi"]>["offsiteBackup"]>;
 export type OffsiteRepositoryConfig = OffsiteBackupConfig["repository"];

@@ -12,14 +12,23 @@ import {
   clusterCapacity,
   hostUsage,
   nMinusOne,
+  nodeCapacity,
   platformDemand,
-  serverCapacity,
   type ClusterCapacity,
   type HostUsage,
+  type NodeCapacity,
   type NodeLoss,
   type PlatformDemand,
-  type ServerCapacity,
 } from "../config/capacity";
+import {
+  CONTROL_PLANE_TAINT,
+  k3sNodes,
+  longhornNeedsDiskLabels,
+  longhornStorageNodes,
+  schedulesOn,
+  takesWorkloads,
+  type NodeRole,
+} from "../config/placement";
 import { errorsIn, warningsIn, type Diagnosis } from "./diagnose";
 
 export interface AddressRow {
@@ -50,15 +59,20 @@ export interface Plan {
   readonly capacity: {
     readonly hostReserveMiB: number;
     readonly cpuOvercommit: number;
+    /** What each server, and each agent, keeps for the system before any pod. */
     readonly systemReserve: { readonly memoryMiB: number; readonly milliCpu: number };
+    readonly agentSystemReserve: { readonly memoryMiB: number; readonly milliCpu: number };
     readonly platform: PlatformDemand;
     /** Every component the platform installs, with what it requests and is limited to. */
     readonly components: readonly PlatformComponent[];
     readonly hosts: readonly HostUsage[];
-    readonly servers: readonly ServerCapacity[];
+    /** Every K3s VM, servers then agents. */
+    readonly nodes: readonly NodeCapacity[];
     readonly cluster: ClusterCapacity;
   } | null;
   readonly nMinusOne: readonly NodeLoss[];
+  /** Where pods, Longhorn replicas, the VIP and the LoadBalancer addresses may live, and why. */
+  readonly placement: PlacementPlan | null;
   /** Where each backup goes (made, on the Pi, off-site), the restore drill and the day-two checks. */
   readonly backups: BackupPlan | null;
   readonly problems: readonly Problem[];
@@ -102,10 +116,116 @@ export function urlTable(lab: LabConfig): UrlRow[] {
   ];
 }
 
+/** One K3s node (server, agent VM, or the Pi) and what it may carry. */
+export interface PlacementRow {
+  readonly name: string;
+  readonly role: NodeRole;
+  /** The Proxmox node of a VM, or "Raspberry Pi". */
+  readonly host: string;
+  readonly labels: readonly string[];
+  readonly taints: readonly string[];
+  /** Which of the platform's pods may run there: `all`, the DaemonSets that tolerate its taints, or none. */
+  readonly platform: string;
+  readonly longhornReplicas: boolean;
+  /** kube-vip (servers) and MetalLB speakers, on which interface. */
+  readonly network: string;
+  /** What Proxmox HA does with the VM when it or its host dies. */
+  readonly ha: string;
+}
+
+export interface PlacementPlan {
+  readonly nodes: readonly PlacementRow[];
+  /** Sentences that explain the choices: where the platform goes, Longhorn, the VIP, HA. */
+  readonly notes: readonly string[];
+}
+
+/** Where the platform may run, node class by node class (the answer to "why is my pod Pending there?"). */
+export function placementPlan(lab: LabConfig): PlacementPlan {
+  const components = platformComponents(lab);
+  const daemonSets = components.filter((c) => c.perNode);
+  const metallb = components.find((c) => c.id === "metallb");
+  const storage = new Set(longhornStorageNodes(lab).map((n) => n.name));
+  const iface = lab.vm.interface;
+  const nodes = k3sNodes(lab);
+  const rows = nodes.map((n): PlacementRow => {
+    const running = daemonSets.filter((c) => schedulesOn(n, c.tolerations ?? [])).map((c) => c.id);
+    const platform = takesWorkloads(n)
+      ? "all"
+      : running.length > 0
+        ? `DaemonSets only: ${running.join(", ")}`
+        : "none";
+    const speaker = metallb && schedulesOn(n, metallb.tolerations ?? []);
+    const network =
+      n.kind === "raspberry-pi"
+        ? "no MetalLB speaker (NoExecute taint); its NIC is not vm.interface"
+        : [n.role === "server" ? `kube-vip on ${iface}` : "", speaker ? `MetalLB speaker on ${iface}` : ""].filter(Boolean).join(", ") || "none";
+    const ha =
+      n.kind === "raspberry-pi"
+        ? "not a VM"
+        : n.role === "server"
+          ? `pinned to ${n.proxmoxNode}: restarted there, waits for it (local disks, one etcd member per host)`
+          : n.failoverNodes.length > 0
+            ? `restarted on ${n.failoverNodes.join(" or ")} if ${n.proxmoxNode} dies (disks on ${lab.k3s.agents.find((a) => a.name === n.name)?.failover?.storage}), back when it returns`
+            : `pinned to ${n.proxmoxNode}: restarted there, waits for it (local disks)`;
+    return {
+      name: n.name,
+      role: n.role,
+      host: n.kind === "vm" ? n.proxmoxNode : "Raspberry Pi",
+      labels: n.labels,
+      taints: n.taints,
+      platform,
+      longhornReplicas: storage.has(n.name),
+      network,
+      ha,
+    };
+  });
+
+  const workload = nodes.filter(takesWorkloads).map((n) => n.name);
+  const notes: string[] = [
+    `The platform's Deployments and your pods may run on ${workload.length ? workload.join(", ") : "no node"} (no NoSchedule/NoExecute taint); ` +
+      "DaemonSets run on every node whose taints they tolerate.",
+  ];
+  if (lab.k3s.taintServers) {
+    notes.push(`The servers carry ${CONTROL_PLANE_TAINT} (k3s.taintServers): etcd and the API keep their CPU and RAM; only kube-vip and the DaemonSets that tolerate it run there.`);
+  } else if (lab.k3s.agents.length > 0) {
+    notes.push(`The servers take workloads too; set k3s.taintServers: true to keep them for etcd and the API (${CONTROL_PLANE_TAINT}).`);
+  } else {
+    notes.push("The lab has no agent: the servers carry etcd, the API and every workload (k3s.taintServers needs an untainted agent).");
+  }
+  notes.push(
+    `Longhorn keeps replicas on ${storage.size ? [...storage].join(", ") : "no node"} (a Longhorn disk, and Longhorn runs there)` +
+      (longhornNeedsDiskLabels(lab)
+        ? `; nodes without a Longhorn disk get none: Longhorn creates its disk only on nodes labelled node.longhorn.io/create-default-disk=true.`
+        : "."),
+  );
+  notes.push(
+    `kube-vip holds the API VIP ${lab.k3s.apiVip} on ${iface} of one server (control-plane nodes only)` +
+      (nodes.some((n) => n.role === "agent") ? "; agents join through it. " : ". ") +
+      `MetalLB's speakers answer ARP for ${lab.loadBalancer.pool.start}–${lab.loadBalancer.pool.end} on ${iface} of every node they run on` +
+      (nodes.some((n) => n.kind === "raspberry-pi") ? " (not the Pi)." : "."),
+  );
+  const tainted = nodes.filter((n) => n.role === "agent" && !takesWorkloads(n)).map((n) => n.name);
+  if (tainted.length > 0) {
+    notes.push(
+      `On ${tainted.join(", ")} (tainted) only pods that tolerate the taint run; Longhorn tolerates none, so such pods cannot mount Longhorn volumes there.`,
+    );
+  }
+  const agents = lab.k3s.agents;
+  if (agents.length > 0) {
+    const moving = agents.filter((a) => a.failover).map((a) => a.name);
+    notes.push(
+      moving.length
+        ? `Agents ${moving.join(", ")} may move (k3s.agents[].failover: shared storage, no Longhorn disk); the others are pinned like the servers.`
+        : "Every agent is pinned to its node, like the servers: its disks are local. An agent without a Longhorn disk may set failover (disks on proxmox.sharedStorage) to be restarted elsewhere.",
+    );
+  }
+  return { nodes: rows, notes };
+}
+
 export function buildPlan(config: string, diagnosis: Diagnosis): Plan {
   const { lab, problems } = diagnosis;
   const ok = errorsIn(problems).length === 0;
-  if (!lab) return { config, ok, lan: null, addresses: [], urls: [], capacity: null, nMinusOne: [], backups: null, problems };
+  if (!lab) return { config, ok, lan: null, addresses: [], urls: [], capacity: null, nMinusOne: [], placement: null, backups: null, problems };
   return {
     config,
     ok,
@@ -116,13 +236,15 @@ export function buildPlan(config: string, diagnosis: Diagnosis): Plan {
       hostReserveMiB: lab.proxmox.hostReserveMiB,
       cpuOvercommit: lab.proxmox.cpuOvercommit,
       systemReserve: { memoryMiB: lab.k3s.systemReserveMiB, milliCpu: lab.k3s.systemReserveMilliCpu },
+      agentSystemReserve: { memoryMiB: lab.k3s.agentSystemReserveMiB, milliCpu: lab.k3s.agentSystemReserveMilliCpu },
       platform: platformDemand(lab),
       components: platformComponents(lab),
       hosts: hostUsage(lab),
-      servers: serverCapacity(lab),
+      nodes: nodeCapacity(lab),
       cluster: clusterCapacity(lab),
     },
     nMinusOne: nMinusOne(lab),
+    placement: placementPlan(lab),
     backups: backupPlan(lab),
     problems,
   };

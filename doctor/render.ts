@@ -35,12 +35,19 @@ const cpu = (d: Demand) => `${d.milliCpu}m CPU`;
 const VERDICT_STYLE: Record<Verdict, Style> = { survives: "green", degraded: "yellow", breaks: "red" };
 
 function lossText(loss: NodeLoss): string {
-  if (loss.consequences.length > 0) return loss.consequences.join("; ");
-  if (loss.lostServers.length === 0) return "hosts no K3s server: nothing to move";
+  const moved = loss.movedAgents.length
+    ? `${loss.movedAgents.map((m) => `${m.name} restarts on ${m.to}`).join(", ")} (Proxmox HA)`
+    : "";
+  if (loss.consequences.length > 0) return [...loss.consequences, moved].filter(Boolean).join("; ");
+  const lost = [...loss.lostServers, ...loss.lostAgents];
+  if (lost.length === 0) return moved || "hosts no K3s node: nothing to move";
   const { capacity: c } = loss;
+  const holders = loss.survivingAgents.length ? ", with the agents, hold" : " hold";
+  const quorum = loss.lostServers.length
+    ? `${loss.survivingServers.join(" + ")} keep etcd quorum (${loss.etcd.surviving} of ${loss.etcd.members}) and${holders}`
+    : `etcd keeps all ${loss.etcd.members} members and the other nodes hold`;
   return (
-    `loses ${loss.lostServers.join(", ")}; ${loss.survivingServers.join(" + ")} keep etcd quorum ` +
-    `(${loss.etcd.surviving} of ${loss.etcd.members}) and hold every request ` +
+    `loses ${lost.join(", ")}${moved ? `; ${moved}` : ""}; ${quorum} every request ` +
     `(${c.requests.memoryMiB}/${c.allocatable.memoryMiB} MiB, ${c.requests.milliCpu}/${c.allocatable.milliCpu}m CPU); ` +
     `Longhorn keeps ${loss.longhorn.replicaCount} replica${loss.longhorn.replicaCount > 1 ? "s" : ""}`
   );
@@ -73,34 +80,38 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
           h.node,
           `memory ${bar(h.vmMemoryMiB, h.availableMiB, width)} ${h.vmMemoryMiB}/${h.availableMiB} MiB`,
           `vCPU ${bar(h.vcpus, h.vcpuLimit, width)} ${h.vcpus}/${h.vcpuLimit}`,
-          h.servers.length ? h.servers.join(", ") : "(no K3s server)",
+          [...h.servers, ...h.agents].length ? [...h.servers, ...h.agents].join(", ") : "(no K3s VM)",
         ]),
       ),
       "",
     );
+    const agentReserve =
+      cap.nodes.some((n) => n.role === "agent") ? `; agents keep ${cap.agentSystemReserve.memoryMiB} MiB and ${cap.agentSystemReserve.milliCpu}m CPU` : "";
     section(
-      `Kubernetes servers (allocatable = VM minus ${cap.systemReserve.memoryMiB} MiB and ${cap.systemReserve.milliCpu}m CPU ` +
-        `for the system; DaemonSets run on each)`,
+      `Kubernetes nodes (allocatable = VM minus what servers keep for the system, ${cap.systemReserve.memoryMiB} MiB and ${cap.systemReserve.milliCpu}m CPU` +
+        `${agentReserve}; DaemonSets run on each node they tolerate)`,
     );
     out.push(
       ...table(
-        cap.servers.map((s) => [
-          s.name,
-          `on ${s.proxmoxNode}`,
-          `VM ${mem(s.vm)}, ${s.vm.milliCpu / 1000} cores`,
-          `allocatable ${mem(s.allocatable)}, ${cpu(s.allocatable)}`,
-          `DaemonSets ${mem(s.daemonSets)}, ${cpu(s.daemonSets)}`,
+        cap.nodes.map((n) => [
+          n.name,
+          `on ${n.proxmoxNode}`,
+          ...(cap.nodes.some((x) => x.role === "agent") ? [n.role] : []),
+          `VM ${mem(n.vm)}, ${n.vm.milliCpu / 1000} cores`,
+          `allocatable ${mem(n.allocatable)}, ${cpu(n.allocatable)}`,
+          `DaemonSets ${mem(n.daemonSets)}, ${cpu(n.daemonSets)}`,
+          n.takesWorkloads ? "" : "tainted: DaemonSets only",
         ]),
       ),
       "",
     );
-    section("Platform components (requests / memory limit; per node: one on each server)");
+    section("Platform components (requests / memory limit; per node: one on each node it tolerates)");
     out.push(
       ...table(
         cap.components.map((p) => {
           const r = p.resources;
           const copies = p.instances && p.instances > 1 ? ` × ${p.instances}` : "";
-          const share = p.perNodeCpuPercent !== undefined ? `${p.perNodeCpuPercent}% of each server's CPU` : "";
+          const share = p.perNodeCpuPercent !== undefined ? `${p.perNodeCpuPercent}% of each node's CPU` : "";
           const asks = r.requestMemoryMiB || r.requestMilliCpu || !share ? `${r.requestMemoryMiB} MiB, ${r.requestMilliCpu}m / ${r.limitMemoryMiB} MiB${copies}` : "";
           return [p.id, p.namespace, p.perNode ? "per node" : "shared", [asks, share].filter(Boolean).join(" + ")];
         }),
@@ -108,7 +119,10 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
       "",
     );
     const c = cap.cluster;
-    section(`Platform requests on the cluster (${c.servers} server${c.servers === 1 ? "" : "s"})`);
+    const agentCount = c.agents ? `, ${c.agents} agent${c.agents === 1 ? "" : "s"}` : "";
+    const onWorkload =
+      c.workloadNodes.length === c.servers + c.agents ? "" : `; counted on the ${c.workloadNodes.length} that take workloads: ${c.workloadNodes.join(", ")}`;
+    section(`Platform requests on the cluster (${c.servers} server${c.servers === 1 ? "" : "s"}${agentCount}${onWorkload})`);
     out.push(
       ...table([
         ["memory", `${bar(c.requests.memoryMiB, c.allocatable.memoryMiB, width)} ${c.requests.memoryMiB}/${c.allocatable.memoryMiB} MiB allocatable`],
@@ -127,6 +141,32 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
       out.push(`  ${node.padEnd(nodeWidth)}  ${paint(VERDICT_STYLE[verdict as Verdict], verdict.padEnd(verdictWidth))}  ${text}`);
     }
     out.push("");
+  }
+
+  if (plan.placement && plan.placement.nodes.some((n) => n.role === "agent" || n.taints.length > 0)) {
+    section("Where pods run (node classes, as K3s registers them)");
+    out.push(
+      ...table([
+        ["NODE", "ROLE", "ON", "PLATFORM PODS", "LONGHORN", "NETWORK", "PROXMOX HA"],
+        ...plan.placement.nodes.map((n) => [
+          n.name,
+          n.role,
+          n.host,
+          n.platform,
+          n.longhornReplicas ? "replicas" : "-",
+          n.network,
+          n.ha,
+        ]),
+      ]),
+      ...plan.placement.nodes
+        .filter((n) => n.taints.length > 0 || n.labels.some((l) => !l.startsWith("node.longhorn.io/")))
+        .map((n) => `  ${n.name}: ${[...n.labels.map((l) => `label ${l}`), ...n.taints.map((t) => `taint ${t}`)].join(", ")}`),
+      ...plan.placement.notes.map((note) => `  ${note}`),
+      "",
+    );
+  } else if (plan.placement) {
+    section("Where pods run");
+    out.push(...plan.placement.notes.map((note) => `  ${note}`), "");
   }
 
   if (plan.backups) {

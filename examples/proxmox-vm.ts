@@ -6,7 +6,7 @@ import { App, TerraformStack } from "cdktf";
 import { CloudImage } from "../constructs/proxmox/cloud-image";
 import { CloudInitSnippet } from "../constructs/proxmox/cloud-init-snippet";
 import { HaPinning } from "../constructs/proxmox/ha-pinning";
-import { K3sServerVm } from "../constructs/proxmox/k3s-server-vm";
+import { K3sNodeVm } from "../constructs/proxmox/k3s-node-vm";
 import { ProxmoxApi } from "../constructs/proxmox/proxmox-api";
 
 export function proxmoxVmExample(app: App): TerraformStack {
@@ -36,7 +36,7 @@ export function proxmoxVmExample(app: App): TerraformStack {
     timezone: "Europe/Paris",
     ntpServers: ["pool.ntp.org"],
   });
-  const vm = new K3sServerVm(stack, "k3s-master-1", {
+  const vm = new K3sNodeVm(stack, "k3s-master-1", {
     name: "k3s-master-1",
     vmId: 201,
     proxmoxNode: "pve-01",

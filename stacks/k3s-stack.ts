@@ -11,9 +11,9 @@ import { JoinToken } from "../constructs/k3s/join-token";
 import type { ClusterAccess } from "../constructs/kubernetes-access";
 import { LabStack, type LabStackProps } from "./lab-stack";
 
-/** A K3s server VM as the infra stack made it. */
-export interface K3sServerVm {
-  /** Config name of the server (k3s.servers[].name). */
+/** A K3s VM (server or agent) as the infra stack made it. */
+export interface K3sVm {
+  /** Config name of the VM (k3s.servers[].name or k3s.agents[].name). */
   readonly name: string;
   /** A value that changes each time the VM is created (the infra stack's `generation` id): a new VM reruns the playbook. */
   readonly vmId: string;
@@ -21,7 +21,9 @@ export interface K3sServerVm {
 
 export interface K3sStackProps extends LabStackProps {
   /** The infra stack's server VMs. @default none: the stack then only depends on infra by order */
-  readonly servers?: readonly K3sServerVm[];
+  readonly servers?: readonly K3sVm[];
+  /** The infra stack's agent VMs: a new one reruns site.yml, which joins the agents after the servers. @default none */
+  readonly agents?: readonly K3sVm[];
   /** Hash of ansible/ (ansible.cfg, playbooks, roles). @default computed from the project's ansible/ */
   readonly ansibleTreeSha256?: string;
 }
@@ -29,7 +31,7 @@ export interface K3sStackProps extends LabStackProps {
 /** The project's ansible/ directory, from this file (stacks/) — read at synth, copied into the stack. */
 const ANSIBLE_DIR = join(__dirname, "..", "ansible");
 
-/** Phase 3: K3s in HA with embedded etcd and kube-vip, installed by Ansible. */
+/** Phase 3: K3s in HA with embedded etcd and kube-vip, then the agents, installed by Ansible. */
 export class K3sStack extends LabStack {
   /** What the platform stack needs to reach the cluster (cross-stack references into this stack). */
   public readonly access: ClusterAccess;
@@ -42,10 +44,18 @@ export class K3sStack extends LabStack {
 
     const { k3s } = this.lab;
     const servers = props.servers ?? [];
-    const known = new Set(k3s.servers.map((s) => s.name));
-    for (const vm of servers) {
-      if (!known.has(vm.name)) {
-        throw new Error(`K3sStack: server VM "${vm.name}" is not in k3s.servers (${[...known].join(", ")}); pass the infra stack's VMs by config name`);
+    const agents = props.agents ?? [];
+    for (const [vms, list, where] of [
+      [servers, k3s.servers, "k3s.servers"],
+      [agents, k3s.agents, "k3s.agents"],
+    ] as const) {
+      const known = new Set(list.map((s) => s.name));
+      for (const vm of vms) {
+        if (!known.has(vm.name)) {
+          throw new Error(
+            `K3sStack: ${where === "k3s.servers" ? "server" : "agent"} VM "${vm.name}" is not in ${where} (${[...known].join(", ") || "none"}); pass the infra stack's VMs by config name`,
+          );
+        }
       }
     }
 
@@ -69,7 +79,9 @@ export class K3sStack extends LabStack {
       // The CA files reach the first server through the environment (roles/k3s_server/tasks/custom_ca.yml).
       secretEnvironment: { K3S_TOKEN: token.value, K3S_CA_FILES: this.clusterCa.filesJson },
       rerunOn: {
-        ...Object.fromEntries([...servers].sort((a, b) => (a.name < b.name ? -1 : 1)).map((vm) => [`vm_${vm.name}`, vm.vmId])),
+        // site.yml converges the servers, then joins the agents (agents.yml): a re-created VM of
+        // either kind reruns it. Names are unique across both lists (config rule).
+        ...Object.fromEntries([...servers, ...agents].sort((a, b) => (a.name < b.name ? -1 : 1)).map((vm) => [`vm_${vm.name}`, vm.vmId])),
         // A rotated token (docs/secrets.md) reruns the site playbook, which writes it on every
         // server and restarts them one at a time. The hash, never the token, is in the trigger.
         join_token_sha256: token.sha256,

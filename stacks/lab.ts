@@ -32,7 +32,11 @@ export interface LabOptions {
 export function buildLab(app: App, lab: LabConfig, options: LabOptions = {}): Lab {
   const infra = new InfraStack(app, "infra", { lab });
   // Each VM's generation crosses stacks (terraform_remote_state): a re-created VM reruns the K3s playbook.
-  const k3s = new K3sStack(app, "k3s", { lab, servers: infra.servers.map((s) => ({ name: s.name, vmId: s.idToken })) });
+  const k3s = new K3sStack(app, "k3s", {
+    lab,
+    servers: infra.servers.map((s) => ({ name: s.name, vmId: s.idToken })),
+    agents: infra.agents.map((a) => ({ name: a.name, vmId: a.idToken })),
+  });
   k3s.addDependency(infra);
   // The cluster's credential crosses stacks too (terraform_remote_state of the k3s stack).
   const platform = new PlatformStack(app, "platform", { lab, access: k3s.access });

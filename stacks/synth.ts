@@ -5,7 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { App } from "cdktf";
+import { execFileSync } from "node:child_process";
+import { App, DataResource } from "cdktf";
 import { formatProblems, loadLabFile } from "../config/load";
 import type { LabConfig } from "../config/schema";
 import { AllowDestroyError, type AllowDestroy } from "../constructs/data-guard";
@@ -58,6 +59,42 @@ export function summarizeStacks(outdir: string): StackSummary[] {
   });
 }
 
+/** The oldest Terraform with terraform_data (cdktf's DataResource), the version cdktf itself checks for it. */
+export const MIN_TERRAFORM = { major: 1, minor: 4 } as const;
+
+/** What is wrong with the Terraform that `binary version` reports, or undefined when it is recent enough. */
+export function terraformVersionProblem(binary: string): string | undefined {
+  let text: string;
+  try {
+    text = execFileSync(binary, ["version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: process.env });
+  } catch (e) {
+    return `could not determine the version of ${binary} (\`${binary} version\` failed: ${(e as Error).message.split("\n")[0]})`;
+  }
+  const found = /(\d+)\.(\d+)\.(\d+)/.exec(text);
+  if (!found) return `could not determine the version of ${binary} from \`${binary} version\`: ${text.split("\n")[0]}`;
+  const [major, minor] = [Number(found[1]), Number(found[2])];
+  if (major > MIN_TERRAFORM.major || (major === MIN_TERRAFORM.major && minor >= MIN_TERRAFORM.minor)) return undefined;
+  return `${binary} ${found[0]} is older than ${MIN_TERRAFORM.major}.${MIN_TERRAFORM.minor}, which terraform_data needs: upgrade Terraform (deploying needs 1.5 or later)`;
+}
+
+/**
+ * cdktf's validations, with the Terraform version checked once. cdktf gives every terraform_data
+ * resource its own check that runs `terraform version`: one process per VM (each VM's generation),
+ * 34 of the 39 s of a 301-VM synth (bench/synth-scale.ts). Here the binary runs once for the whole
+ * app, then every construct's other validations run as cdktf runs them (provider presence per
+ * stack…); a DataResource carries no validation but that version check. Returns
+ * `[construct path] message` lines.
+ */
+export function validateApp(app: App, terraformBinary = process.env.TERRAFORM_BINARY_NAME || "terraform"): string[] {
+  const version = terraformVersionProblem(terraformBinary);
+  const errors = version ? [version] : [];
+  for (const construct of app.node.findAll()) {
+    if (construct instanceof DataResource) continue;
+    errors.push(...construct.node.validate().map((message) => `[${construct.node.path}] ${message}`));
+  }
+  return errors;
+}
+
 /** Where synth failed: building the constructs (a refusal the config checks missed), or writing them. */
 export class SynthError extends Error {
   constructor(
@@ -80,7 +117,8 @@ export function synthesizeLab(
   build: (app: App, lab: LabConfig) => readonly string[] | void = (app, l) => buildLab(app, l).destroyAllowed,
   validate = true,
 ): readonly string[] {
-  const app = new App({ outdir, skipValidation: !validate });
+  // cdktf's own validation pass is replaced by validateApp (same checks, Terraform asked once).
+  const app = new App({ outdir, skipValidation: true });
   let lifted: readonly string[];
   try {
     lifted = build(app, lab) ?? [];
@@ -89,6 +127,10 @@ export function synthesizeLab(
     throw new SynthError("build", e instanceof Error ? e : new Error(String(e)));
   }
   try {
+    if (validate) {
+      const errors = validateApp(app);
+      if (errors.length > 0) throw new Error(`validation failed:\n  ${errors.join("\n  ")}`);
+    }
     app.synth();
   } catch (e) {
     throw new SynthError("write", e instanceof Error ? e : new Error(String(e)));

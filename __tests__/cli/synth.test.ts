@@ -3,11 +3,14 @@
  * counts, the output folder, the warnings and the next command; and an error raised while the
  * stacks are built becomes `homelab:` lines without a stack trace.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runSynth, summarizeStacks } from "../../stacks/synth";
-import { FIXTURES } from "../helpers";
+import { App, DataResource, TerraformStack } from "cdktf";
+import { Resource } from "@cdktf/provider-null/lib/resource";
+import { buildLab } from "../../stacks/lab";
+import { runSynth, summarizeStacks, terraformVersionProblem, validateApp } from "../../stacks/synth";
+import { FIXTURES, loadLab } from "../helpers";
 
 const CONFIG = join(FIXTURES, "labs", "default.yaml");
 let work: string;
@@ -103,4 +106,57 @@ test("fails when cdktf refuses the stacks while writing them: named as such, not
   expect(outcome.stderr).toContain("homelab: the stacks could not be written from");
   expect(outcome.stderr).toContain("cdktf refused the stacks while writing them");
   expect(outcome.stderr).not.toContain("bug of homelab's checks");
+});
+
+describe("the Terraform version check", () => {
+  const STAND_IN = join(FIXTURES, "stand-ins", "terraform");
+  const calls = () => join(work, "terraform-calls");
+  const buildDefault = () => {
+    const app = new App({ outdir: join(work, "unused"), skipValidation: true });
+    buildLab(app, loadLab());
+    return app;
+  };
+  afterEach(() => {
+    delete process.env.STAND_IN_CALLS;
+    delete process.env.STAND_IN_TERRAFORM_VERSION;
+    rmSync(calls(), { force: true });
+  });
+
+  test("runs terraform once for the whole lab, not once per terraform_data (each VM's generation)", () => {
+    process.env.STAND_IN_CALLS = calls();
+    const app = buildDefault();
+    expect(app.node.findAll().filter((c) => c instanceof DataResource)).toHaveLength(3);
+    expect(validateApp(app, STAND_IN)).toEqual([]);
+    expect(readFileSync(calls(), "utf8")).toBe("version\n");
+  });
+
+  test("fails when Terraform is older than 1.4 (terraform_data), naming the version and the fix", () => {
+    process.env.STAND_IN_TERRAFORM_VERSION = "1.3.9";
+    expect(validateApp(buildDefault(), STAND_IN)).toEqual([
+      `${STAND_IN} 1.3.9 is older than 1.4, which terraform_data needs: upgrade Terraform (deploying needs 1.5 or later)`,
+    ]);
+  });
+
+  test("fails when the binary cannot run, naming the command", () => {
+    const missing = join(work, "no-such-terraform");
+    expect(terraformVersionProblem(missing)).toMatch(new RegExp(`^could not determine the version of ${missing} \\(\`${missing} version\` failed: `));
+  });
+
+  test("keeps cdktf's other validations: a resource without its provider is refused", () => {
+    const app = new App({ outdir: join(work, "unused"), skipValidation: true });
+    const stack = new TerraformStack(app, "orphan");
+    new Resource(stack, "no-provider");
+    process.env.STAND_IN_CALLS = calls();
+    expect(validateApp(app, STAND_IN)).toEqual([expect.stringMatching(/^\[orphan\] Found resources without a matching provider construct/)]);
+  });
+});
+
+test("the agents lab (4 Proxmox nodes, 3 servers, 2 agents) synthesizes: every VM with its snippet, generation and HA", () => {
+  const outdir = join(work, "agents");
+  const outcome = runSynth({ configFile: join(FIXTURES, "labs", "agents.yaml"), outdir, underCdktfCli: false, terraformFound: false });
+  expect(outcome.exitCode).toBe(0);
+  const infra = summarizeStacks(outdir).find((s) => s.name === "infra");
+  // 4 downloads + 5 snippets + 5 VMs + 5 generations + 5 HA resources + 5 HA rules; outputs: servers,
+  // agents, and each VM's generation for the k3s stack (cross-stack).
+  expect(infra).toEqual({ name: "infra", resources: 29, dataSources: 0, outputs: 2 + 5 });
 });

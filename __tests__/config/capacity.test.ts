@@ -7,7 +7,7 @@ import {
   platformDemand,
   daemonSetsOn,
   requestsOn,
-  serverCapacity,
+  nodeCapacity,
 } from "../../config/capacity";
 import { labSchema } from "../../config/schema";
 import { labWith, loadLab, validLab } from "../helpers";
@@ -26,14 +26,21 @@ describe("capacity model", () => {
       components
         .filter((c) => Boolean(c.perNode) === perNode)
         .reduce((s, c) => s + c.resources[key] * (c.instances ?? 1), 0);
-    expect(demand.perServer).toEqual({ memoryMiB: sum(true, "requestMemoryMiB"), milliCpu: sum(true, "requestMilliCpu") });
+    expect(demand.perNode).toEqual({ memoryMiB: sum(true, "requestMemoryMiB"), milliCpu: sum(true, "requestMilliCpu") });
     expect(demand.shared).toEqual({ memoryMiB: sum(false, "requestMemoryMiB"), milliCpu: sum(false, "requestMilliCpu") });
     // The default catalog, written out so that a catalog change shows up here.
-    expect(demand).toEqual({
+    expect(demand).toMatchObject({
       shared: { memoryMiB: 2992, milliCpu: 1020 },
-      perServer: { memoryMiB: 800, milliCpu: 460 },
-      perServerCpuPercent: 12,
+      perNode: { memoryMiB: 800, milliCpu: 460 },
+      perNodeCpuPercent: 12,
     });
+    expect(demand.daemonSets.map((ds) => [ds.id, ds.requests, ds.cpuPercent, ds.tolerations])).toEqual([
+      ["metallb", { memoryMiB: 128, milliCpu: 100 }, 0, [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }]],
+      ["longhorn", { memoryMiB: 512, milliCpu: 300 }, 0, []],
+      ["longhorn-instance-manager", { memoryMiB: 0, milliCpu: 0 }, 12, []],
+      ["alloy", { memoryMiB: 128, milliCpu: 50 }, 0, [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }]],
+      ["node-exporter", { memoryMiB: 32, milliCpu: 10 }, 0, [{ effect: "NoSchedule" }]],
+    ]);
   });
 
   test("counts DaemonSets once per server, with Longhorn's CPU share of each server", () => {
@@ -47,7 +54,7 @@ describe("capacity model", () => {
 
   test("the Longhorn reservation follows platform.longhorn.instanceManagerCpuPercent", () => {
     const low = platformDemand(validLab(labWith({ "platform.longhorn.instanceManagerCpuPercent": 5 })));
-    expect(low.perServerCpuPercent).toBe(5);
+    expect(low.perNodeCpuPercent).toBe(5);
     expect(daemonSetsOn(low, { cores: 4 }).milliCpu).toBe(460 + 200);
   });
 
@@ -55,7 +62,7 @@ describe("capacity model", () => {
     const off = platformDemand(validLab(labWith({ "platform.monitoring.enabled": false })));
     const on = platformDemand(lab);
     expect(on.shared.memoryMiB - off.shared.memoryMiB).toBe(1024 + 48 + 2 * 24 + 64 + 48 + 64);
-    expect(on.perServer.memoryMiB - off.perServer.memoryMiB).toBe(32);
+    expect(on.perNode.memoryMiB - off.perNode.memoryMiB).toBe(32);
   });
 
   test("disabled apps ask nothing", () => {
@@ -69,7 +76,7 @@ describe("capacity model", () => {
     const less = platformDemand(lean);
     // grafana takes loki and the alloy DaemonSet with it.
     expect(less.shared.memoryMiB).toBe(full.shared.memoryMiB - 192 - 256 - 512);
-    expect(less.perServer.memoryMiB).toBe(full.perServer.memoryMiB - 128);
+    expect(less.perNode.memoryMiB).toBe(full.perNode.memoryMiB - 128);
   });
 
   test("a server's allocatable is its VM minus the system reserve, never negative", () => {
@@ -90,7 +97,7 @@ describe("capacity model", () => {
   });
 
   test("servers carry the DaemonSets", () => {
-    const servers = asPlan(serverCapacity(lab), "capacity", "servers");
+    const servers = asPlan(nodeCapacity(lab), "capacity", "nodes");
     expect(servers.map((s) => [s.name, s.proxmoxNode, s.allocatable.memoryMiB])).toEqual([
       ["k3s-master-1", "pve-01", 10752],
       ["k3s-master-2", "pve-02", 10752],
@@ -106,6 +113,8 @@ describe("capacity model", () => {
   test("the cluster: VMs minus reserve against the platform's requests", () => {
     expect(asPlan(clusterCapacity(lab), "capacity", "cluster")).toEqual({
       servers: 3,
+      agents: 0,
+      workloadNodes: ["k3s-master-1", "k3s-master-2", "k3s-master-3"],
       vms: { memoryMiB: 32768, milliCpu: 12000 },
       systemReserve: { memoryMiB: 4608, milliCpu: 1500 },
       allocatable: { memoryMiB: 28160, milliCpu: 10500 },
@@ -240,7 +249,7 @@ describe("n−1", () => {
     expect(pve01.etcd).toEqual({ members: 3, surviving: 1, majority: 2, kept: false });
     expect(pve01.consequences).toEqual([
       expect.stringContaining("etcd loses quorum (1 of 3 members left, 2 needed)"),
-      expect.stringContaining("Longhorn volumes run degraded (1 server(s) left for 2 replicas) until pve-01 returns"),
+      expect.stringContaining("Longhorn volumes run degraded (1 node(s) with a Longhorn disk left for 2 replicas) until pve-01 returns"),
     ]);
     expect(pve02).toMatchObject({ verdict: "survives", lostServers: [] });
   });
@@ -276,5 +285,82 @@ describe("n−1", () => {
     expect(pve01.verdict).toBe("breaks");
     expect(pve01.consequences).toEqual([expect.stringContaining("the whole cluster stops")]);
     expect(pve02).toMatchObject({ verdict: "survives", lostServers: [], consequences: [] });
+  });
+});
+
+describe("with agents (the agents lab)", () => {
+  const lab = loadLab("agents");
+
+  test("hosts: pve-04 carries both agents", () => {
+    expect(hostUsage(lab).map((h) => [h.node, h.servers, h.agents, h.vmMemoryMiB, h.vcpus])).toEqual([
+      ["pve-01", ["k3s-master-1"], [], 12288, 4],
+      ["pve-02", ["k3s-master-2"], [], 12288, 4],
+      ["pve-03", ["k3s-master-3"], [], 8192, 4],
+      ["pve-04", [], ["k3s-agent-1", "k3s-agent-2"], 16384 + 8192, 12],
+    ]);
+  });
+
+  test("an agent keeps the agent reserve; the tainted one runs only node-exporter", () => {
+    const nodes = nodeCapacity(lab);
+    expect(nodes.slice(3).map((n) => [n.name, n.role, n.allocatable, n.daemonSets, n.daemonSetIds, n.takesWorkloads, n.longhornReplicas])).toEqual([
+      // 8 cores: Longhorn's 12% is 960m.
+      ["k3s-agent-1", "agent", { memoryMiB: 16384 - 1024, milliCpu: 8000 - 250 }, { memoryMiB: 800, milliCpu: 460 + 960 }, ["metallb", "longhorn", "longhorn-instance-manager", "alloy", "node-exporter"], true, true],
+      ["k3s-agent-2", "agent", { memoryMiB: 8192 - 1024, milliCpu: 4000 - 250 }, { memoryMiB: 32, milliCpu: 10 }, ["node-exporter"], false, false],
+    ]);
+  });
+
+  test("the cluster counts the nodes that take workloads: the tainted agent's room is not the platform's", () => {
+    expect(clusterCapacity(lab)).toEqual({
+      servers: 3,
+      agents: 2,
+      workloadNodes: ["k3s-master-1", "k3s-master-2", "k3s-master-3", "k3s-agent-1"],
+      vms: { memoryMiB: 32768 + 16384, milliCpu: 12000 + 8000 },
+      systemReserve: { memoryMiB: 4608 + 1024, milliCpu: 1500 + 250 },
+      allocatable: { memoryMiB: 28160 + 15360, milliCpu: 10500 + 7750 },
+      requests: { memoryMiB: 2992 + 4 * 800, milliCpu: 1020 + 3 * 940 + 1420 },
+    });
+  });
+
+  test("n−1: pve-04 takes both agents down; the servers keep quorum and hold the platform", () => {
+    const losses = nMinusOne(lab);
+    expect(losses.map((l) => [l.node, l.verdict, l.lostServers, l.lostAgents, l.survivingAgents])).toEqual([
+      ["pve-01", "survives", ["k3s-master-1"], [], ["k3s-agent-1", "k3s-agent-2"]],
+      ["pve-02", "survives", ["k3s-master-2"], [], ["k3s-agent-1", "k3s-agent-2"]],
+      ["pve-03", "survives", ["k3s-master-3"], [], ["k3s-agent-1", "k3s-agent-2"]],
+      ["pve-04", "survives", [], ["k3s-agent-1", "k3s-agent-2"], []],
+    ]);
+    expect(losses[3]).toMatchObject({
+      etcd: { members: 3, surviving: 3, majority: 2, kept: true },
+      capacity: { requests: { memoryMiB: 2992 + 3 * 800, milliCpu: 1020 + 3 * 940 }, allocatable: { memoryMiB: 28160, milliCpu: 10500 }, fits: true },
+      longhorn: { replicaCount: 2, surviving: 3, fullyReplicated: true },
+    });
+    // Losing a server's node leaves the agent with the disk to Longhorn: 3 storage nodes left.
+    expect(losses[0].longhorn).toEqual({ replicaCount: 2, surviving: 3, fullyReplicated: true });
+  });
+
+  test("an agent with failover is restarted on the first listed node with room, and counts there", () => {
+    const moving = validLab(
+      labWith(
+        {
+          "proxmox.sharedStorage": ["nfs-vm"],
+          "k3s.agents[1].failover": { nodes: ["pve-01", "pve-03", "pve-02"], storage: "nfs-vm" },
+          "k3s.agents[1].memoryMiB": 2048,
+          "k3s.servers[0].memoryMiB": 11264,
+        },
+        "agents",
+      ),
+    );
+    const pve04 = nMinusOne(moving)[3];
+    // pve-01 has 13312 − 11264 = 2048 MiB free: the agent fits exactly (pve-03, 1024 MiB free, would not).
+    expect(pve04.movedAgents).toEqual([{ name: "k3s-agent-2", to: "pve-01" }]);
+    expect(pve04.lostAgents).toEqual(["k3s-agent-1"]);
+    expect(pve04.survivingAgents).toEqual(["k3s-agent-2"]);
+  });
+
+  test("no failover node with room: the agent is lost with its node", () => {
+    const stuck = validLab(
+      labWith({ "proxmox.sharedStorage": ["nfs-vm"], "k3s.agents[1].failover": { nodes: ["pve-01"], storage: "nfs-vm" } }, "agents"),
+    );
+    expect(nMinusOne(stuck)[3]).toMatchObject({ movedAgents: [], lostAgents: ["k3s-agent-1", "k3s-agent-2"] });
   });
 });

@@ -5,8 +5,12 @@
 import {
   addressesAreUnique,
   checkRules,
+  daemonSetsFitEachNode,
   etcdQuorum,
+  failoverOnSharedStorage,
+  longhornReplicasFitStorageNodes,
   platformFitsCluster,
+  serverTaintNeedsWorkers,
   RULES,
   serversSpreadAcrossNodes,
   sshKeysAreYours,
@@ -20,7 +24,7 @@ const typed = (changes: Record<string, unknown>): LabConfig => labSchema.parse(l
 
 function withServers(count: number): LabConfig {
   const raw = rawLab();
-  raw.k3s.allowServersPerNode = 5;
+  raw.k3s.allowServersPerNode = 7;
   raw.k3s.servers = Array.from({ length: count }, (_, i) => ({
     name: `k3s-${i + 1}`,
     vmId: 301 + i,
@@ -56,12 +60,14 @@ describe("rule sets", () => {
   });
 });
 
-describe("etcdQuorum", () => {
+describe("etcdQuorum: 1 (not HA), then 3, 5 or 7 servers", () => {
   test.each([
     [1, "warning", "the lab works, but it is not highly available"],
     [2, "error", "with 2, losing either one stops the cluster"],
     [4, "error", "4 servers tolerate 1 failure, no more than 3 would"],
     [6, "error", "6 servers tolerate 2 failures, no more than 5 would"],
+    [8, "error", "8 K3s servers: more than 7 etcd members, the most etcd recommends: every write waits until 5 of 8 members have it on disk"],
+    [9, "error", "9 K3s servers: more than 7 etcd members, the most etcd recommends: every write waits until 5 of 9 members have it on disk"],
   ])("%i servers: %s", (count, severity, words) => {
     const [problem, ...rest] = etcdQuorum(withServers(count));
     expect(rest).toEqual([]);
@@ -69,8 +75,28 @@ describe("etcdQuorum", () => {
     expect(problem.message).toContain(words);
   });
 
-  test.each([3, 5])("%i servers pass", (count) => {
+  test("an even count's fix names the odd counts and the agents", () => {
+    expect(etcdQuorum(withServers(4))[0].message).toMatch(
+      /: use an odd number of servers \(3 for this lab, or 5 or 7\), and add the other machines as k3s\.agents \(workers without etcd\)$/,
+    );
+  });
+
+  test("more than 7: the reason (write latency, quorum) and the fix (3 servers, the rest agents)", () => {
+    expect(etcdQuorum(withServers(9))[0].message).toBe(
+      "9 K3s servers: more than 7 etcd members, the most etcd recommends: every write waits until 5 of 9 members have it on disk, " +
+        "so each member slows every write of the cluster and gives quorum one more peer to lose, for no failure a homelab needs " +
+        "to survive (7 already survive 3): keep 3 (or 5, or 7) servers and add the other machines as k3s.agents (workers without etcd)",
+    );
+  });
+
+  test.each([3, 5, 7])("%i servers pass", (count) => {
     expect(etcdQuorum(withServers(count))).toEqual([]);
+  });
+
+  test("agents are no etcd members: 3 servers and 4 agents pass", () => {
+    const lab = withServers(3);
+    const agents = Array.from({ length: 4 }, (_, i) => ({ name: `a-${i}`, vmId: 401 + i, address: `192.168.1.${41 + i}`, proxmoxNode: "pve-01" }));
+    expect(etcdQuorum({ ...lab, k3s: { ...lab.k3s, agents: agents as LabConfig["k3s"]["agents"] } })).toEqual([]);
   });
 });
 
@@ -151,5 +177,101 @@ describe("sshKeysAreYours", () => {
     expect(sshKeysAreYours(typed({ "vm.sshPublicKeys": [mine] }))).toEqual([]);
     const problems = sshKeysAreYours(loadLab());
     expect(problems.map((p) => [p.severity, p.path])).toEqual([["warning", "vm.sshPublicKeys[0]"]]);
+  });
+});
+
+describe("agents in the rules (the agents lab)", () => {
+  const agents = (changes: Record<string, unknown>): LabConfig => labSchema.parse(labWith(changes, "agents"));
+
+  test("the agents lab passes every rule: only the shipped examples and the missing off-site copy are warnings", () => {
+    expect(checkRules(loadLab("agents")).map((p) => [p.severity, p.path])).toEqual([
+      ["warning", "vm.sshPublicKeys[0]"],
+      ["warning", "proxmox.nodes[0].install.mac, proxmox.nodes[1].install.mac, proxmox.nodes[2].install.mac, proxmox.nodes[3].install.mac"],
+      ["warning", "raspberryPi.offsiteBackup"],
+    ]);
+  });
+
+  test("the platform counts only the nodes that take workloads: a tainted agent's RAM does not rescue a small cluster", () => {
+    const small = { "k3s.servers[0].memoryMiB": 2560, "k3s.servers[1].memoryMiB": 2560, "k3s.servers[2].memoryMiB": 2560, "k3s.agents[0]": undefined };
+    const [problem] = platformFitsCluster(agents(small));
+    expect(problem.path).toBe("k3s.servers, k3s.systemReserveMiB");
+    expect(problem.message).toContain("3 node(s) that take workloads keep 4608 MiB for the system (k3s.systemReserveMiB)");
+    // The same agent without its taint takes workloads: 7168 MiB more allocatable, and the platform fits.
+    expect(platformFitsCluster(agents({ ...small, "k3s.agents[0].taints": [] }))).toEqual([]);
+  });
+
+  test("n−1 names the agents a node takes down and counts the other nodes' room", () => {
+    const lab = agents({
+      "k3s.servers[0].memoryMiB": 3000,
+      "k3s.servers[1].memoryMiB": 3000,
+      "k3s.servers[2].memoryMiB": 3000,
+      "k3s.agents[1].taints": [],
+      "k3s.agents[1].memoryMiB": 2048,
+    });
+    const errors = survivesNodeLoss(lab).filter((p) => p.severity === "error");
+    expect(errors.map((p) => p.path)).toEqual([
+      "k3s.servers[0].memoryMiB, k3s.servers[1].memoryMiB, k3s.servers[2].memoryMiB",
+    ]);
+    expect(errors[0].message).toMatch(/^if pve-04 goes down \(with k3s-agent-1, k3s-agent-2\), k3s-master-1 \+ k3s-master-2 \+ k3s-master-3 cannot hold the platform: /);
+    expect(errors[0].message).toContain("(allocatable = VM minus k3s.systemReserveMiB / k3s.systemReserveMilliCpu)");
+  });
+
+  test("a node whose loss leaves no node for workloads says so, and how to fix it", () => {
+    const lab = agents({ "k3s.taintServers": true });
+    const errors = survivesNodeLoss(lab).filter((p) => p.severity === "error");
+    expect(errors).toEqual([
+      {
+        severity: "error",
+        path: "k3s.agents, k3s.taintServers",
+        message:
+          "if pve-04 goes down (with k3s-agent-1, k3s-agent-2), no node that takes workloads is left: the platform's 2992 MiB and 1020m CPU " +
+          "have nowhere to run; add an untainted agent on another Proxmox node, or set k3s.taintServers: false",
+      },
+    ]);
+  });
+
+  test("taintServers with tainted agents only: no node for the platform, naming the agents", () => {
+    const [problem] = serverTaintNeedsWorkers(agents({ "k3s.taintServers": true, "k3s.agents[0].taints": ["homelab/pool=general:NoExecute"] }));
+    expect(problem).toMatchObject({ severity: "error", path: "k3s.taintServers" });
+    expect(problem.message).toContain("every agent has a NoSchedule or NoExecute taint (k3s-agent-1, k3s-agent-2); remove one agent's taints");
+  });
+
+  test("a PreferNoSchedule taint is a preference: the agent still takes workloads", () => {
+    expect(serverTaintNeedsWorkers(agents({ "k3s.taintServers": true, "k3s.agents[0].taints": ["homelab/pool=general:PreferNoSchedule"] }))).toEqual([
+      expect.objectContaining({ severity: "warning" }),
+    ]);
+  });
+
+  test("Longhorn replicas count the nodes with a Longhorn disk where Longhorn runs: tainted servers do not", () => {
+    const [problem] = longhornReplicasFitStorageNodes(agents({ "k3s.taintServers": true }));
+    expect(problem.message).toBe(
+      "2 Longhorn replicas need 2 nodes with a Longhorn disk, the lab has 1 (k3s-agent-1) (tainted servers carry none: Longhorn tolerates no taint): " +
+        "every volume would stay degraded for good; lower platform.longhorn.replicaCount to 1, or give more agents a Longhorn disk (k3s.agents[].dataDiskGiB)",
+    );
+    expect(longhornReplicasFitStorageNodes(loadLab("agents"))).toEqual([]);
+  });
+
+  test("DaemonSets count on an agent as its taints allow: node-exporter alone on the tainted agent", () => {
+    // k3s-agent-2 (NoSchedule taint) runs node-exporter only: 1024 + 32 MiB.
+    expect(daemonSetsFitEachNode(agents({ "k3s.agents[1].memoryMiB": 1056 }))).toEqual([]);
+    const [problem] = daemonSetsFitEachNode(agents({ "k3s.agents[1].memoryMiB": 1055 }));
+    expect(problem).toMatchObject({ path: "k3s.agents[1].memoryMiB" });
+    expect(problem.message).toBe(
+      "k3s-agent-2 has 1055 MiB but every agent with its taints needs 1056 MiB before any app (k3s.agentSystemReserveMiB 1024 + 32 MiB of DaemonSets): raise memoryMiB to at least 1056",
+    );
+  });
+
+  test("an agent's cores: the fix counts the CPU share Longhorn reserves of the agent itself", () => {
+    // 250m of reserve + 460m of DaemonSets + 12% of 1 core (120m) = 830m: one core holds it.
+    expect(daemonSetsFitEachNode(agents({ "k3s.agents[0].cores": 1 }))).toEqual([]);
+    // With 500m of reserve it needs 1080m; 2 cores hold 500 + 460 + 240.
+    const tight = daemonSetsFitEachNode(agents({ "k3s.agents[0].cores": 1, "k3s.agentSystemReserveMilliCpu": 500 }));
+    expect(tight.map((p) => [p.path, p.message.replace(/^.*: raise/, "raise")])).toEqual([["k3s.agents[0].cores", "raise cores to at least 2"]]);
+  });
+
+  test("failover needs storage every node reads", () => {
+    const lab = agents({ "k3s.agents[1].failover": { nodes: ["pve-01"], storage: "nfs-vm" } });
+    expect(failoverOnSharedStorage(lab).map((p) => p.path)).toEqual(["k3s.agents[1].failover.storage"]);
+    expect(failoverOnSharedStorage(agents({ "k3s.agents[1].failover": { nodes: ["pve-01"], storage: "nfs-vm" }, "proxmox.sharedStorage": ["nfs-vm"] }))).toEqual([]);
   });
 });

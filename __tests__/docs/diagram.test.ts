@@ -109,3 +109,32 @@ describe("replaceReadmeBlock", () => {
     expect(replaceReadmeBlock("# homelab\n", loadLab())).toBeUndefined();
   });
 });
+
+describe("renderMermaid with agents (the agents lab)", () => {
+  const mermaid = renderMermaid(loadLab("agents"));
+
+  test("draws each agent inside its Proxmox node with its size, its Longhorn disk or its taint", () => {
+    const pve04 = mermaid.slice(mermaid.indexOf("subgraph node_pve_04"), mermaid.indexOf("end", mermaid.indexOf("subgraph node_pve_04")));
+    expect(pve04).toContain('vm_k3s_agent_1["k3s-agent-1 · VM 211<br/>192.168.1.31<br/>8 vCPU · 16 GiB · K3s agent<br/>Longhorn 500 GiB"]');
+    expect(pve04).toContain('vm_k3s_agent_2["k3s-agent-2 · VM 212<br/>192.168.1.32<br/>4 vCPU · 8 GiB · K3s agent<br/>tainted"]');
+  });
+
+  test("agents join through the VIP; the servers hold it", () => {
+    expect(mermaid).toContain('  vm_k3s_agent_1 -->|"joins"| vip');
+    expect(mermaid).toContain('  vm_k3s_agent_2 -->|"joins"| vip');
+    expect(mermaid).toContain("  vip -.-> vm_k3s_master_1");
+    expect(mermaid).not.toContain("vip -.-> vm_k3s_agent");
+  });
+
+  test("the document counts the agents and lists their addresses", () => {
+    const doc = renderDiagramDocument(loadLab("agents"));
+    expect(doc).toContain("4 Proxmox VE nodes, 3 K3s server VMs (embedded etcd), 2 K3s agent VMs, ");
+    expect(doc).toContain("| 192.168.1.31 | k3s-agent-1 | K3s agent VM 211 on pve-04 |");
+  });
+
+  test("the Pi as an agent joins too, and says so", () => {
+    const withPi = renderMermaid(validLab(labWith({ "raspberryPi.k3sAgent": true }, "agents")));
+    expect(withPi).toContain("K3s agent (tainted NoExecute)");
+    expect(withPi).toContain('  rpi -->|"joins (K3s agent)"| vip');
+  });
+});

@@ -38,6 +38,6 @@ test("the Ansible run example keeps the token a reference", () => {
 test("docs/constructs.md lists every construct and is up to date (run `npm run docs:constructs`)", () => {
   const committed = readFileSync(join(ROOT, "docs", "constructs.md"), "utf8");
   expect(committed).toBe(renderConstructIndex(ROOT));
-  expect(committed).toContain("| `K3sServerVm` | One K3s server VM, pinned to its Proxmox node");
+  expect(committed).toContain("| `K3sNodeVm` | One K3s VM (a server, or an agent), pinned to its Proxmox node");
   expect(committed).toContain("[proxmox-vm.ts](../examples/proxmox-vm.ts)");
 });

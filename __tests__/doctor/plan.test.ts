@@ -124,7 +124,7 @@ describe("the default lab's plan", () => {
   test("prints each platform component's requests and memory limit as the catalog has them", () => {
     for (const c of platformComponents(loadLab())) {
       const r = c.resources;
-      const size = c.perNodeCpuPercent !== undefined ? `${c.perNodeCpuPercent}% of each server's CPU` : `${r.requestMemoryMiB} MiB, ${r.requestMilliCpu}m / ${r.limitMemoryMiB} MiB`;
+      const size = c.perNodeCpuPercent !== undefined ? `${c.perNodeCpuPercent}% of each node's CPU` : `${r.requestMemoryMiB} MiB, ${r.requestMilliCpu}m / ${r.limitMemoryMiB} MiB`;
       const line = new RegExp(`^ {2}${c.id} +${c.namespace} +${c.perNode ? "per node" : "shared"} +${size.replace(/[()%]/g, "\\$&")}${c.instances ? ` × ${c.instances}` : ""}$`, "m");
       expect(text).toMatch(line);
     }
@@ -141,7 +141,7 @@ describe("the default lab's plan", () => {
 
   test("is JSON-serializable for --json, with every section", () => {
     const json = JSON.parse(JSON.stringify(plan));
-    expect(Object.keys(json)).toEqual(["config", "ok", "lan", "addresses", "urls", "capacity", "nMinusOne", "backups", "problems"]);
+    expect(Object.keys(json)).toEqual(["config", "ok", "lan", "addresses", "urls", "capacity", "nMinusOne", "placement", "backups", "problems"]);
     expect(json.addresses).toContainEqual({ ip: "192.168.1.50", owner: "Kubernetes API VIP (kube-vip)", path: "k3s.apiVip", kind: "vip" });
     expect(json.nMinusOne.map((l: { node: string; verdict: string }) => [l.node, l.verdict])).toEqual([
       ["pve-01", "survives"],
@@ -355,5 +355,118 @@ describe("where each backup goes (issue 16)", () => {
     expect(text).toMatch(/Terraform state +terraform\.<stack>\.tfstate on the deploy machine +rpi-01:\/var\/lib\/homelab-backup\/terraform-state/);
     expect(text).toContain("Day two: are the backups working?");
     expect(text).toContain("  ssh pi@192.168.1.5 systemctl --failed");
+  });
+});
+
+describe("the agents lab's plan (issue 17)", () => {
+  const AGENTS_TEXT = readFileSync(join(FIXTURES, "labs", "agents.yaml"), "utf8");
+  const plan = planOf(AGENTS_TEXT);
+  const text = renderPlan(plan);
+
+  test("passes: n−1 per node with the agents counted", () => {
+    expect(plan.ok).toBe(true);
+    expect(plan.nMinusOne.map((l) => [l.node, l.verdict])).toEqual([
+      ["pve-01", "survives"],
+      ["pve-02", "survives"],
+      ["pve-03", "survives"],
+      ["pve-04", "survives"],
+    ]);
+    expect(lines(text, /^ {2}pve-0[14] +survives/)).toEqual([
+      "  pve-01  survives  loses k3s-master-1; k3s-master-2 + k3s-master-3 keep etcd quorum (2 of 3) and, with the agents, hold every request (5392/32768 MiB, 4320/14750m CPU); Longhorn keeps 2 replicas",
+      "  pve-04  survives  loses k3s-agent-1, k3s-agent-2; etcd keeps all 3 members and the other nodes hold every request (5392/28160 MiB, 3840/10500m CPU); Longhorn keeps 2 replicas",
+    ]);
+  });
+
+  test("hosts list every VM on them; the nodes table gives each one's role, allocatable and DaemonSets", () => {
+    expect(lines(text, /^ {2}pve-04 +memory/)).toEqual([
+      "  pve-04  memory [#################...] 24576/29696 MiB  vCPU [##########..........] 12/24  k3s-agent-1, k3s-agent-2",
+    ]);
+    expect(lines(text, /^ {2}k3s-agent-\d +on /)).toEqual([
+      "  k3s-agent-1   on pve-04  agent   VM 16384 MiB, 8 cores  allocatable 15360 MiB, 7750m CPU  DaemonSets 800 MiB, 1420m CPU",
+      "  k3s-agent-2   on pve-04  agent   VM 8192 MiB, 4 cores   allocatable 7168 MiB, 3750m CPU   DaemonSets 32 MiB, 10m CPU     tainted: DaemonSets only",
+    ]);
+    expect(text).toContain("Platform requests on the cluster (3 servers, 2 agents; counted on the 4 that take workloads: k3s-master-1, k3s-master-2, k3s-master-3, k3s-agent-1)");
+  });
+
+  test("explains where pods run: node classes, Longhorn, the VIP and MetalLB on the agents, HA", () => {
+    expect(plan.placement?.nodes.map((n) => [n.name, n.role, n.host, n.platform, n.longhornReplicas, n.network])).toEqual([
+      ["k3s-master-1", "server", "pve-01", "all", true, "kube-vip on ens18, MetalLB speaker on ens18"],
+      ["k3s-master-2", "server", "pve-02", "all", true, "kube-vip on ens18, MetalLB speaker on ens18"],
+      ["k3s-master-3", "server", "pve-03", "all", true, "kube-vip on ens18, MetalLB speaker on ens18"],
+      ["k3s-agent-1", "agent", "pve-04", "all", true, "MetalLB speaker on ens18"],
+      ["k3s-agent-2", "agent", "pve-04", "DaemonSets only: node-exporter", false, "none"],
+    ]);
+    expect(plan.placement?.nodes[3].ha).toBe("pinned to pve-04: restarted there, waits for it (local disks)");
+    expect(plan.placement?.notes).toEqual([
+      "The platform's Deployments and your pods may run on k3s-master-1, k3s-master-2, k3s-master-3, k3s-agent-1 (no NoSchedule/NoExecute taint); DaemonSets run on every node whose taints they tolerate.",
+      "The servers take workloads too; set k3s.taintServers: true to keep them for etcd and the API (node-role.kubernetes.io/control-plane:NoSchedule).",
+      "Longhorn keeps replicas on k3s-master-1, k3s-master-2, k3s-master-3, k3s-agent-1 (a Longhorn disk, and Longhorn runs there).",
+      "kube-vip holds the API VIP 192.168.1.50 on ens18 of one server (control-plane nodes only); agents join through it. MetalLB's speakers answer ARP for 192.168.1.60–192.168.1.79 on ens18 of every node they run on.",
+      "On k3s-agent-2 (tainted) only pods that tolerate the taint run; Longhorn tolerates none, so such pods cannot mount Longhorn volumes there.",
+      "Every agent is pinned to its node, like the servers: its disks are local. An agent without a Longhorn disk may set failover (disks on proxmox.sharedStorage) to be restarted elsewhere.",
+    ]);
+    expect(text).toMatch(/^Where pods run \(node classes, as K3s registers them\)\n {2}NODE +ROLE +ON +PLATFORM PODS +LONGHORN +NETWORK +PROXMOX HA$/m);
+    expect(text).toContain("  k3s-agent-2: label homelab/pool=batch, taint homelab/pool=batch:NoSchedule");
+  });
+
+  test("--json carries the agents: hosts, nodes with roles, placement, the agent addresses", () => {
+    const json = JSON.parse(JSON.stringify(plan));
+    expect(json.capacity.hosts[3]).toMatchObject({ node: "pve-04", servers: [], agents: ["k3s-agent-1", "k3s-agent-2"] });
+    expect(json.capacity.nodes.map((n: { name: string; role: string }) => [n.name, n.role])).toEqual([
+      ["k3s-master-1", "server"],
+      ["k3s-master-2", "server"],
+      ["k3s-master-3", "server"],
+      ["k3s-agent-1", "agent"],
+      ["k3s-agent-2", "agent"],
+    ]);
+    expect(json.capacity.agentSystemReserve).toEqual({ memoryMiB: 1024, milliCpu: 250 });
+    expect(json.placement.nodes[4].taints).toEqual(["homelab/pool=batch:NoSchedule"]);
+    expect(json.addresses).toContainEqual({ ip: "192.168.1.31", owner: "VM k3s-agent-1", path: "k3s.agents[0].address", kind: "host" });
+  });
+
+  test("an agent with failover: the plan says where HA restarts it, and the n−1 line too", () => {
+    const raw = labWith(
+      {
+        "proxmox.sharedStorage": ["nfs-vm"],
+        "k3s.agents[1].failover": { nodes: ["pve-01"], storage: "nfs-vm" },
+        "k3s.agents[1].memoryMiB": 2048,
+        "k3s.servers[0].memoryMiB": 11264,
+      },
+      "agents",
+    );
+    const moving = planOf(stringify(raw));
+    expect(moving.ok).toBe(true);
+    expect(moving.placement?.nodes[4].ha).toBe("restarted on pve-01 if pve-04 dies (disks on nfs-vm), back when it returns");
+    expect(renderPlan(moving)).toMatch(/^ {2}pve-04 +survives +loses k3s-agent-1; k3s-agent-2 restarts on pve-01 \(Proxmox HA\); etcd keeps all 3 members/m);
+    expect(moving.placement?.notes.at(-1)).toBe("Agents k3s-agent-2 may move (k3s.agents[].failover: shared storage, no Longhorn disk); the others are pinned like the servers.");
+  });
+
+  test("the Pi as an agent: a row of its own, tainted, no speaker, not a VM", () => {
+    const raw = labWith({ "raspberryPi.k3sAgent": true }, "agents");
+    const withPi = planOf(stringify(raw));
+    expect(withPi.placement?.nodes.at(-1)).toEqual({
+      name: "rpi-01",
+      role: "agent",
+      host: "Raspberry Pi",
+      labels: ["homelab/node-class=raspberry-pi"],
+      taints: ["homelab/node-class=raspberry-pi:NoExecute"],
+      platform: "none",
+      longhornReplicas: false,
+      network: "no MetalLB speaker (NoExecute taint); its NIC is not vm.interface",
+      ha: "not a VM",
+    });
+  });
+
+  test("tainted servers: the notes say what still runs on them", () => {
+    const raw = labWith(
+      { "k3s.taintServers": true, "k3s.agents[1].taints": [], "k3s.agents[1].dataDiskGiB": 200, "k3s.agents[1].proxmoxNode": "pve-01", "k3s.servers[0].memoryMiB": 4096 },
+      "agents",
+    );
+    const tainted = planOf(stringify(raw));
+    expect(tainted.ok).toBe(true);
+    expect(tainted.placement?.nodes.slice(0, 3).map((n) => n.platform)).toEqual(Array(3).fill("DaemonSets only: metallb, alloy, node-exporter"));
+    expect(tainted.placement?.notes[1]).toBe(
+      "The servers carry node-role.kubernetes.io/control-plane:NoSchedule (k3s.taintServers): etcd and the API keep their CPU and RAM; only kube-vip and the DaemonSets that tolerate it run there.",
+    );
   });
 });

@@ -182,3 +182,114 @@ describe("InfraStack (config variants)", () => {
     expect(() => synthInfra(broken)).toThrow("InfraStack: k3s-master-1 is on pve-09, which is not in proxmox.nodes");
   });
 });
+
+describe("InfraStack (agents lab: 3 servers, 2 agents on pve-04)", () => {
+  const { stack: agentsStack, json: agentsJson } = synthInfra(loadLab("agents"));
+  // Terraform JSON lists resources by name; sorted by VM id here, as the config lists them.
+  const all = Object.values<any>(agentsJson.resource.proxmox_virtual_environment_vm).sort((a, b) => a.vm_id - b.vm_id);
+  const vm = (name: string) => all.find((v) => v.name === name);
+
+  it("passes the bpg/proxmox 0.111.1 schema check", () => {
+    expect(validateAgainstSchema(agentsJson, loadProxmoxSchema())).toEqual([]);
+  });
+
+  it("creates the agents beside the servers, each with its id, node, address and size from the config", () => {
+    expect(all.map((v) => [v.name, v.vm_id, v.node_name, v.initialization.ip_config[0].ipv4.address, v.cpu.cores, v.memory.dedicated])).toEqual([
+      ["k3s-master-1", 201, "pve-01", "192.168.1.21/24", 4, 12288],
+      ["k3s-master-2", 202, "pve-02", "192.168.1.22/24", 4, 12288],
+      ["k3s-master-3", 203, "pve-03", "192.168.1.23/24", 4, 8192],
+      ["k3s-agent-1", 211, "pve-04", "192.168.1.31/24", 8, 16384],
+      ["k3s-agent-2", 212, "pve-04", "192.168.1.32/24", 4, 8192],
+    ]);
+  });
+
+  it("builds an agent like a server (image of its node, cloud-init, CPU type, no ballooning, startup after the servers), tagged agent", () => {
+    const [server, agent] = [vm("k3s-master-1"), vm("k3s-agent-1")];
+    for (const key of ["bios", "cpu", "scsi_hardware", "agent", "network_device", "serial_device", "operating_system", "on_boot", "started"]) {
+      if (key === "cpu") expect(agent.cpu).toEqual({ ...server.cpu, cores: 8 });
+      else expect([key, agent[key]]).toEqual([key, server[key]]);
+    }
+    expect(agent.memory.floating).toBe(0);
+    expect(agent.startup).toEqual({ order: 2, up_delay: 30, down_delay: 60 });
+    expect(agent.tags).toEqual(["agent", "homelab", "k3s"]);
+    expect(agent.description).toMatch(/^K3s agent \(worker: kubelet and containerd, no etcd\)/);
+    const image = Object.entries<any>(agentsJson.resource.proxmox_download_file).find(([, d]) => d.node_name === "pve-04")![0];
+    expect(agent.disk[0].file_id).toBe(`\${proxmox_download_file.${image}.id}`);
+    expect(agent.lifecycle.ignore_changes).toEqual(server.lifecycle.ignore_changes);
+  });
+
+  it("gives the Longhorn disk only to the agent whose config has one, and guards only VMs holding data", () => {
+    expect(vm("k3s-agent-1").disk.map((d: any) => [d.interface, d.datastore_id, d.size, d.serial ?? null])).toEqual([
+      ["scsi0", "local-lvm", 40, null],
+      ["scsi1", "hdd", 500, "longhorn-data"],
+    ]);
+    expect(vm("k3s-agent-2").disk.map((d: any) => d.interface)).toEqual(["scsi0"]);
+    expect(vm("k3s-agent-1").lifecycle.prevent_destroy).toBe(true);
+    expect(vm("k3s-agent-2").lifecycle).not.toHaveProperty("prevent_destroy");
+  });
+
+  it("pins every agent with HA like a server: restarted in place, never moved", () => {
+    const rules = Object.values<any>(agentsJson.resource.proxmox_harule).filter((r) => r.rule.includes("agent"));
+    expect(rules.map((r) => [r.rule, r.resources, r.nodes, r.strict])).toEqual([
+      ["homelab-k3s-agent-1-on-pve-04", ["vm:211"], { "pve-04": 1 }, true],
+      ["homelab-k3s-agent-2-on-pve-04", ["vm:212"], { "pve-04": 1 }, true],
+    ]);
+    const ha = Object.values<any>(agentsJson.resource.proxmox_haresource).filter((r) => ["vm:211", "vm:212"].includes(r.resource_id));
+    expect(ha.map((r) => r.max_relocate)).toEqual([0, 0]);
+  });
+
+  it("outputs the agents apart from the servers, and hands them to the k3s stack", () => {
+    expect(Object.keys(agentsJson.output).sort()).toEqual(["agents", "servers"]);
+    expect(Object.keys(agentsJson.output.servers.value)).toEqual(["k3s-master-1", "k3s-master-2", "k3s-master-3"]);
+    expect(agentsJson.output.agents.value["k3s-agent-2"]).toEqual({
+      vm_id: expect.stringMatching(/^\$\{proxmox_virtual_environment_vm\.k3s-agent-2_vm_[0-9A-F]+\.vm_id\}$/),
+      ip: "192.168.1.32",
+      node: "pve-04",
+    });
+    expect(agentsStack.agents.map(({ name, vmId }) => [name, vmId])).toEqual([
+      ["k3s-agent-1", 211],
+      ["k3s-agent-2", 212],
+    ]);
+  });
+
+  it("an agent may share a node with a server", () => {
+    const raw = labWith({
+      "k3s.servers[0].memoryMiB": 8192,
+      "k3s.agents": [{ name: "k3s-agent-1", vmId: 211, address: "192.168.1.31", proxmoxNode: "pve-01", memoryMiB: 4096 }],
+    });
+    const { json: shared } = synthInfra(validLab(raw));
+    const onPve01 = Object.values<any>(shared.resource.proxmox_virtual_environment_vm).filter((v) => v.node_name === "pve-01");
+    expect(onPve01.map((v) => v.name).sort()).toEqual(["k3s-agent-1", "k3s-master-1"]);
+  });
+
+  describe("an agent with failover (disks on shared storage)", () => {
+    const raw = labWith({
+      "proxmox.sharedStorage": ["nfs-vm"],
+      "k3s.servers[0].memoryMiB": 8192,
+      "k3s.agents": [
+        { name: "k3s-agent-1", vmId: 211, address: "192.168.1.31", proxmoxNode: "pve-01", memoryMiB: 4096, failover: { nodes: ["pve-02", "pve-03"], storage: "nfs-vm" } },
+      ],
+    });
+    const { json: moving } = synthInfra(validLab(raw));
+    const agent = Object.values<any>(moving.resource.proxmox_virtual_environment_vm).find((v) => v.name === "k3s-agent-1");
+
+    it("keeps its OS disk and cloud-init drive on the shared storage, and leaves node_name to HA", () => {
+      expect(agent.disk.map((d: any) => [d.interface, d.datastore_id])).toEqual([["scsi0", "nfs-vm"]]);
+      expect(agent.initialization.datastore_id).toBe("nfs-vm");
+      expect(agent.lifecycle.ignore_changes).toEqual(["disk[0].file_id", "initialization[0].user_data_file_id", "node_name"]);
+    });
+
+    it("has its snippet on every node it may start on, under the same file name", () => {
+      const snippets = Object.values<any>(moving.resource.proxmox_virtual_environment_file).filter((s) => s.source_raw.file_name === "k3s-agent-1-user-data.yaml");
+      expect(snippets.map((s) => s.node_name).sort()).toEqual(["pve-01", "pve-02", "pve-03"]);
+      expect(new Set(snippets.map((s) => s.source_raw.data)).size).toBe(1);
+    });
+
+    it("is an HA resource that may relocate, preferring its own node, failing back", () => {
+      const rule = Object.values<any>(moving.resource.proxmox_harule).find((r) => r.resources[0] === "vm:211");
+      expect(rule.nodes).toEqual({ "pve-01": 2, "pve-02": 1, "pve-03": 1 });
+      const ha = Object.values<any>(moving.resource.proxmox_haresource).find((r) => r.resource_id === "vm:211");
+      expect(ha).toMatchObject({ max_relocate: 1, failback: true });
+    });
+  });
+});

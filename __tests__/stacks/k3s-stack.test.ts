@@ -5,13 +5,14 @@ import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { Resource } from "@cdktf/provider-null/lib/resource";
 import { StackBundle } from "../../constructs/stack-bundle";
 import { ansibleTreeSha256 } from "../../constructs/ansible/tree-hash";
-import { K3sStack, type K3sServerVm } from "../../stacks/k3s-stack";
+import { K3sStack, type K3sVm } from "../../stacks/k3s-stack";
+import { buildLab } from "../../stacks/lab";
 import { labWith, loadLab, synthJson, validLab } from "../helpers";
 
 const FIXED_TREE = "0".repeat(64);
 
 /** `tree: null` leaves the Ansible tree hash to the stack's default. */
-function k3sStack(app: App = Testing.app(), servers?: K3sServerVm[], tree: string | null = FIXED_TREE) {
+function k3sStack(app: App = Testing.app(), servers?: K3sVm[], tree: string | null = FIXED_TREE) {
   return new K3sStack(app, "k3s", { lab: loadLab(), servers, ...(tree !== null ? { ansibleTreeSha256: tree } : {}) });
 }
 
@@ -139,4 +140,44 @@ test("fails when a server VM is not in the config", () => {
   expect(() => k3sStack(Testing.app(), [{ name: "k3s-master-9", vmId: "${x.id}" }])).toThrow(
     'K3sStack: server VM "k3s-master-9" is not in k3s.servers (k3s-master-1, k3s-master-2, k3s-master-3)',
   );
+});
+
+describe("with agents (the agents lab)", () => {
+  /** The whole lab built together, as buildLab does: the agents' VMs cross from the infra stack. */
+  function agentsK3s() {
+    const app = Testing.app();
+    const built = buildLab(app, loadLab("agents"));
+    app.synth();
+    const dir = join(app.outdir, "stacks", "k3s");
+    return { built, dir, json: JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) };
+  }
+  const { built, dir, json: agentsJson } = agentsK3s();
+  const runs = Object.entries(agentsJson.resource.null_resource as Record<string, any>);
+  const [, site] = runs.find(([id]) => id.startsWith("site_"))!;
+
+  test("one site run converges the servers, then the agents (site.yml imports agents.yml): no second run for them", () => {
+    expect(runs.map(([id]) => id.replace(/_[A-F0-9]+$/, "")).sort()).toEqual(["site_run", "upgrade_run"]);
+    expect(site.provisioner[0]["local-exec"].command).toBe("ansible-playbook -i 'inventory/hosts.yaml' 'playbooks/site.yml'");
+  });
+
+  test("every VM's generation, servers and agents, reruns it", () => {
+    const vmTriggers = Object.keys(site.triggers).filter((k) => k.startsWith("vm_"));
+    expect(vmTriggers).toEqual(["vm_k3s-agent-1", "vm_k3s-agent-2", "vm_k3s-master-1", "vm_k3s-master-2", "vm_k3s-master-3"]);
+    for (const key of vmTriggers) {
+      expect(site.triggers[key]).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-infra\.outputs\.[^}]+\}$/);
+    }
+    expect(built.infra.agents.map((a) => a.name)).toEqual(["k3s-agent-1", "k3s-agent-2"]);
+  });
+
+  test("the bundled inventory holds the agent group", () => {
+    const ansibleDir = site.provisioner[0]["local-exec"].working_dir;
+    const inventory = readFileSync(join(dir, ansibleDir, "inventory", "hosts.yaml"), "utf8");
+    expect(inventory).toContain("        agent:\n          hosts:\n            k3s-agent-1: { ansible_host: 192.168.1.31,");
+  });
+
+  test("fails when an agent VM is not in the config", () => {
+    expect(() => new K3sStack(Testing.app(), "k3s", { lab: loadLab(), agents: [{ name: "k3s-agent-9", vmId: "${x.id}" }], ansibleTreeSha256: FIXED_TREE })).toThrow(
+      'K3sStack: agent VM "k3s-agent-9" is not in k3s.agents (none); pass the infra stack\'s VMs by config name',
+    );
+  });
 });

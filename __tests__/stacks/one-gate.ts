@@ -1,7 +1,9 @@
 /**
  * One gate, the mutations and the check (one-gate.test.ts and one-gate.slow.ts run it): synth and
- * the doctor refuse exactly the same configs, and a config they accept always builds. Several hundred schema-valid mutations of the default lab go through the config checks
- * as synth runs them (validateLab) and as the doctor runs them (diagnoseYaml on the YAML text);
+ * the doctor refuse exactly the same configs, and a config they accept always builds. Several
+ * hundred schema-valid mutations of the default lab (and of the agents lab's agents, issue 17) go
+ * through the config checks as synth runs them (validateLab) and as the doctor runs them
+ * (diagnoseYaml on the YAML text);
  * every accepted one is built into the three stacks (buildLab) and resolved to Terraform JSON. No
  * mutation may throw anywhere: a construct that refuses what the config accepted is a rule missing
  * from config/.
@@ -9,7 +11,7 @@
 import { App } from "cdktf";
 import { stringify } from "yaml";
 import { validateLab } from "../../config/load";
-import { labSchema } from "../../config/schema";
+import { labSchema, type LabConfig } from "../../config/schema";
 import { diagnoseYaml } from "../../doctor/diagnose";
 import { buildLab } from "../../stacks/lab";
 import { rawLab, setPath } from "../helpers";
@@ -110,6 +112,73 @@ const STRUCTURAL: Record<string, unknown>[] = [
   { "network.dhcpRange": { start: "192.168.1.100", end: "192.168.1.100" } },
 ];
 
+/** The agents lab's fourth node, for the whole-lab changes that add agents to the default lab. */
+const PVE_04 = { name: "pve-04", address: "192.168.1.14", model: "M720q", cpu: "Core i7", threads: 12, memoryGiB: 32 };
+const AGENT = { name: "k3s-agent-1", vmId: 211, address: "192.168.1.31", proxmoxNode: "pve-04", memoryMiB: 8192 };
+
+/** Whole-lab changes with agents (issue 17), on the default lab: accepted and refused ones. */
+const AGENT_STRUCTURAL: Record<string, unknown>[] = [
+  { "proxmox.nodes[3]": PVE_04, "k3s.agents": [{ ...AGENT, dataDiskGiB: 200 }] },
+  { "proxmox.nodes[3]": PVE_04, "k3s.agents": [AGENT, { ...AGENT, name: "k3s-agent-2", vmId: 212, address: "192.168.1.32", taints: ["x=y:NoSchedule"] }] },
+  { "proxmox.nodes[3]": PVE_04, "k3s.agents": [{ ...AGENT, dataDiskGiB: 200 }], "k3s.taintServers": true },
+  { "proxmox.nodes[3]": PVE_04, "k3s.agents": [{ ...AGENT, labels: ["homelab/pool=a"], taints: ["homelab/pool=a:PreferNoSchedule"] }] },
+  { "k3s.servers[0].memoryMiB": 8192, "k3s.agents": [{ ...AGENT, proxmoxNode: "pve-01", memoryMiB: 4096 }] },
+  { "k3s.servers[0].memoryMiB": 8192, "k3s.agents": [{ ...AGENT, proxmoxNode: "pve-01", memoryMiB: 4096, dataDiskGiB: 100 }], "k3s.taintServers": true },
+  { "k3s.servers[0].memoryMiB": 8192, "proxmox.sharedStorage": ["nfs-vm"], "k3s.agents": [{ ...AGENT, proxmoxNode: "pve-01", memoryMiB: 2048, failover: { nodes: ["pve-02"], storage: "nfs-vm" } }] },
+  { "k3s.servers[0].memoryMiB": 8192, "k3s.agents": [{ ...AGENT, proxmoxNode: "pve-01", memoryMiB: 2048, failover: { nodes: ["pve-02"], storage: "nfs-vm" } }] },
+  { "raspberryPi.k3sAgent": true },
+  { "raspberryPi.k3sAgent": true, "k3s.taintServers": true },
+  { "k3s.agents": [{ ...AGENT, proxmoxNode: "pve-03", memoryMiB: 1024 }] },
+];
+
+/**
+ * Single-leaf changes of the agents lab's agents and fourth node: three candidates per leaf (the
+ * default lab's leaves get more), so that they add dozens of labs, not hundreds.
+ */
+function agentLeafMutations(rand: () => number, add: (name: string, raw: Raw) => void): void {
+  const base = rawLab("agents");
+  const under = (prefix: string) => leaves(base).filter((l) => l.path.startsWith(prefix) && l.path !== prefix);
+  for (const { path, value } of [...under("k3s.agents"), ...under("proxmox.nodes[3]")]) {
+    for (const candidate of candidates(value, rand).slice(0, 3)) {
+      const raw = structuredClone(base);
+      setPath(raw, path, candidate);
+      add(`agents lab: ${path} = ${JSON.stringify(candidate)}`, raw);
+    }
+  }
+}
+
+/** Whether a mutation declares K3s agents (or the Pi as one). */
+export function hasAgents(mutation: Mutation): boolean {
+  return (mutation.raw.k3s?.agents?.length ?? 0) > 0 || mutation.raw.raspberryPi?.k3sAgent === true;
+}
+
+/**
+ * Fields no stack reads: they feed the rules, the doctor, the diagram and the Proxmox install
+ * answers. Accepted labs that differ only there build the same stacks, so the gate builds the
+ * first of them and skips the others (over a third of the accepted mutations). one-gate.test.ts
+ * proves that the stacks do not read them.
+ */
+export const NOT_READ_BY_STACKS = {
+  proxmox: ["install", "hostReserveMiB", "cpuOvercommit"],
+  "proxmox.nodes[]": ["install", "model", "cpu", "threads", "memoryGiB"],
+  k3s: ["allowServersPerNode", "systemReserveMiB", "systemReserveMilliCpu", "agentSystemReserveMiB", "agentSystemReserveMilliCpu"],
+} as const;
+
+/** What the stacks are built from: the validated lab without the fields they do not read. */
+export function stackInputs(lab: LabConfig): string {
+  const copy = structuredClone(lab) as Raw;
+  for (const key of NOT_READ_BY_STACKS.proxmox) delete copy.proxmox[key];
+  for (const node of copy.proxmox.nodes) for (const key of NOT_READ_BY_STACKS["proxmox.nodes[]"]) delete node[key];
+  for (const key of NOT_READ_BY_STACKS.k3s) delete copy.k3s[key];
+  return JSON.stringify(copy);
+}
+
+/** The three stacks of a lab, resolved to Terraform JSON. */
+export function terraformOf(lab: LabConfig): string {
+  const stacks = buildLab(new App({ outdir: "unused", skipValidation: false }), lab);
+  return JSON.stringify([stacks.infra, stacks.k3s, stacks.platform].map((stack) => stack.toTerraform()));
+}
+
 export function mutations(): Mutation[] {
   const rand = prng(20261201);
   const base = rawLab();
@@ -121,7 +190,7 @@ export function mutations(): Mutation[] {
     seen.add(key);
     found.push({ name, raw, structural });
   };
-  for (const change of STRUCTURAL) {
+  for (const change of [...STRUCTURAL, ...AGENT_STRUCTURAL]) {
     const raw = structuredClone(base);
     for (const [path, value] of Object.entries(change)) setPath(raw, path, value);
     add(JSON.stringify(change), raw, true);
@@ -134,6 +203,7 @@ export function mutations(): Mutation[] {
       add(`${path} = ${JSON.stringify(candidate)}`, raw);
     }
   }
+  agentLeafMutations(rand, add);
   // Two changes at once, drawn from the single ones that the schema accepts.
   const singles = [...found];
   for (let i = 0; i < 120; i++) {
@@ -153,6 +223,11 @@ export function mutations(): Mutation[] {
 export interface GateOutcome {
   readonly built: number;
   readonly refused: number;
+  /** Of those, the labs with agents. */
+  readonly builtWithAgents: number;
+  readonly refusedWithAgents: number;
+  /** Accepted and chosen, not built again: the same stack inputs as one built before. */
+  readonly sameStackInputs: number;
   readonly failures: string[];
 }
 
@@ -163,6 +238,10 @@ export interface GateOutcome {
 export function runGate(mutations: readonly Mutation[], build: (mutation: Mutation, index: number) => boolean): GateOutcome {
   let built = 0;
   let refused = 0;
+  let builtWithAgents = 0;
+  let refusedWithAgents = 0;
+  let sameStackInputs = 0;
+  const inputsBuilt = new Set<string>();
   const failures: string[] = [];
   mutations.forEach((mutation, index) => {
     const { name, raw } = mutation;
@@ -176,16 +255,23 @@ export function runGate(mutations: readonly Mutation[], build: (mutation: Mutati
     }
     if (!synth.ok) {
       refused++;
+      if (hasAgents(mutation)) refusedWithAgents++;
       return;
     }
     if (!build(mutation, index)) return;
+    const inputs = stackInputs(synth.lab);
+    if (inputsBuilt.has(inputs)) {
+      sameStackInputs++;
+      return;
+    }
+    inputsBuilt.add(inputs);
     try {
-      const stacks = buildLab(new App({ outdir: "unused", skipValidation: false }), synth.lab);
-      for (const stack of [stacks.infra, stacks.k3s, stacks.platform]) stack.toTerraform();
+      terraformOf(synth.lab);
       built++;
+      if (hasAgents(mutation)) builtWithAgents++;
     } catch (e) {
       failures.push(`${name}: accepted by the config checks, but building the stacks throws: ${(e as Error).message}`);
     }
   });
-  return { built, refused, failures };
+  return { built, refused, builtWithAgents, refusedWithAgents, sameStackInputs, failures };
 }

@@ -301,3 +301,34 @@ describe("the PlatformBase contract handed to the apps", () => {
     expect(base.storageClassName).toBe("longhorn");
   });
 });
+
+describe("Longhorn with agents", () => {
+  const longhornOf = (lab: Parameters<typeof platform>[0]) => helmValues(synthJson(platform(lab)), "longhorn");
+
+  test("the agents lab: the disk-less agent is tainted, Longhorn does not run there, so every node it runs on has a disk", () => {
+    expect(longhornOf(loadLab("agents")).defaultSettings).not.toHaveProperty("createDefaultDiskLabeledNodes");
+  });
+
+  test("an untainted agent without a Longhorn disk: default disks only on the labelled nodes, never on its OS disk", () => {
+    const raw = labWith({ "k3s.agents[1].taints": [] }, "agents");
+    expect(longhornOf(validLab(raw)).defaultSettings.createDefaultDiskLabeledNodes).toBe("true");
+  });
+
+  test("tainted servers: replicas only on the agents with a Longhorn disk, the count the construct checks", () => {
+    const raw = labWith(
+      {
+        "k3s.taintServers": true,
+        "k3s.agents[1].taints": [],
+        "k3s.agents[1].dataDiskGiB": 200,
+        "k3s.agents[1].proxmoxNode": "pve-01",
+        "k3s.servers[0].memoryMiB": 4096,
+      },
+      "agents",
+    );
+    const lab = validLab(raw);
+    const values = longhornOf(lab);
+    expect(values.persistence.defaultClassReplicaCount).toBe(2);
+    // Longhorn runs only on the two agents (the servers are tainted), both with a disk.
+    expect(values.defaultSettings).not.toHaveProperty("createDefaultDiskLabeledNodes");
+  });
+});

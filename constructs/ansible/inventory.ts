@@ -7,6 +7,7 @@
 import { Document, isMap, isPair, isScalar, visit } from "yaml";
 import { dnsRewrites, exposedHosts } from "../../config/apps";
 import { offsiteTimers, PI_STATE_STACKS, resticRepository } from "../../config/backups";
+import { k3sNodes, k3sVms } from "../../config/placement";
 import type { LabConfig } from "../../config/schema";
 
 /** Line 1 of the file: what made it and where to edit instead. */
@@ -56,10 +57,24 @@ function offsiteVars(lab: LabConfig): Record<string, unknown> {
   };
 }
 
+/**
+ * Per-host variables of every K3s node: where the VM lives, whether it has the Longhorn disk to
+ * mount, and the labels and taints K3s registers it with (node-label / node-taint entries).
+ */
+function nodeVars(node: ReturnType<typeof k3sNodes>[number]): Record<string, unknown> {
+  return {
+    ...(node.kind === "vm" ? { proxmox_node: node.proxmoxNode } : {}),
+    k3s_longhorn_disk: node.longhornDisk,
+    k3s_node_labels: [...node.labels],
+    k3s_node_taints: [...node.taints],
+  };
+}
+
 /** The inventory as a plain object (the structure `renderInventory` writes). */
 export function inventoryData(lab: LabConfig): Record<string, unknown> {
   const first = lab.k3s.servers[0];
   const pi = lab.raspberryPi;
+  const nodes = k3sNodes(lab);
   const k3sVars: Record<string, unknown> = {
     ansible_user: lab.vm.user,
     k3s_version: lab.k3s.version,
@@ -87,14 +102,34 @@ export function inventoryData(lab: LabConfig): Record<string, unknown> {
         ...ntfyVars(lab),
       },
     },
+    // k3s-ansible's contract: `server` and `agent` under `k3s_cluster` (docs/agents.md, "Inventory").
     k3s_cluster: {
       children: {
         server: {
           hosts: Object.fromEntries(
-            lab.k3s.servers.map((s, i) => [
-              s.name,
-              { ansible_host: s.address, k3s_node_ip: s.address, k3s_first_server: i === 0, proxmox_node: s.proxmoxNode },
-            ]),
+            nodes
+              .filter((n) => n.role === "server")
+              .map((n, i) => [
+                n.name,
+                { ansible_host: n.address, k3s_node_ip: n.address, k3s_first_server: i === 0, ...nodeVars(n) },
+              ]),
+          ),
+        },
+        // Always present, empty without agents, so that playbooks can name it.
+        agent: {
+          hosts: Object.fromEntries(
+            nodes
+              .filter((n) => n.role === "agent")
+              .map((n) => [
+                n.name,
+                {
+                  ansible_host: n.address,
+                  // The Pi logs in as its own user (a host var beats the k3s_cluster group's).
+                  ...(n.kind === "raspberry-pi" && pi ? { ansible_user: pi.user } : {}),
+                  k3s_node_ip: n.address,
+                  ...nodeVars(n),
+                },
+              ]),
           ),
         },
       },
@@ -109,7 +144,8 @@ export function inventoryData(lab: LabConfig): Record<string, unknown> {
         ansible_user: pi.user,
         pi_arch: pi.arch,
         pi_backup_export_path: pi.backupExportPath,
-        pi_nfs_clients: lab.k3s.servers.map((s) => s.address),
+        // Longhorn reaches the backup target from every node it runs on: servers and agent VMs.
+        pi_nfs_clients: k3sVms(lab).map((n) => n.address),
         pi_secondary_dns: pi.secondaryDns,
         // Same fallback as the in-cluster AdGuard: no upstreams configured means the LAN's resolvers.
         pi_adguard_upstreams: upstreams.length ? [...upstreams] : [...lab.network.dnsServers],

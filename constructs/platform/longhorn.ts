@@ -27,8 +27,15 @@ export interface LonghornProps {
    * volume on one node, so a higher count keeps every volume degraded.
    */
   readonly replicaCount: number;
-  /** Nodes with a Longhorn disk (the K3s servers). */
+  /** Nodes with a Longhorn disk where Longhorn runs (config/placement.ts longhornStorageNodes). */
   readonly storageNodeCount: number;
+  /**
+   * Create Longhorn's default disk only on nodes labelled `node.longhorn.io/create-default-disk=true`
+   * (`createDefaultDiskLabeledNodes`): needed once a node without a Longhorn disk runs Longhorn
+   * (an agent without dataDiskGiB), whose OS disk would otherwise hold replicas. Longhorn reads it
+   * when a node joins. @default false (every node gets the default disk)
+   */
+  readonly defaultDiskOnLabelledNodesOnly?: boolean;
   /** Host path of the dedicated data disk. @default "/var/lib/longhorn/" */
   readonly dataPath?: string;
   /**
@@ -157,6 +164,7 @@ export class Longhorn extends Construct {
           // Per data engine since 1.10 (a JSON string). The CPU request of each node's instance
           // manager pod, in percent of the node's allocatable CPU: counted by the capacity check.
           guaranteedInstanceManagerCPU: JSON.stringify({ v1: String(imCpu), v2: String(imCpu) }),
+          ...(props.defaultDiskOnLabelledNodesOnly ? { createDefaultDiskLabeledNodes: "true" } : {}),
         },
         // Since Longhorn 1.8 the backup target lives here, no longer in defaultSettings.
         ...(props.backupTarget !== undefined ? { defaultBackupStore: { backupTarget: props.backupTarget } } : {}),

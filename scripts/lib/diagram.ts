@@ -9,6 +9,7 @@
  */
 import { exposedHosts, platformComponents } from "../../config/apps";
 import { repositoryLabel } from "../../config/backups";
+import { k3sNodes, takesWorkloads } from "../../config/placement";
 import type { LabConfig } from "../../config/schema";
 
 /** Where the committed diagram lives, relative to the project root. */
@@ -44,6 +45,7 @@ export function renderMermaid(lab: LabConfig): string {
   const apiFqdn = `${k3s.apiHostname}.${network.domain}`;
   const hosts = exposedHosts(lab);
   const descriptions = new Map(platformComponents(lab).map((c) => [c.id, c.description]));
+  const nodes = k3sNodes(lab);
   const out: string[] = ["flowchart TB"];
   const add = (indent: number, line: string) => out.push(`${"  ".repeat(indent)}${line}`);
 
@@ -67,7 +69,24 @@ export function renderMermaid(lab: LabConfig): string {
         `${id("vm", vm.name)}[${label(
           `${vm.name} · VM ${vm.vmId}`,
           `${vm.address}`,
-          `${vm.cores} vCPU · ${gib(vm.memoryMiB)} · K3s server + etcd`,
+          `${vm.cores} vCPU · ${gib(vm.memoryMiB)} · K3s server + etcd${k3s.taintServers ? " (tainted)" : ""}`,
+        )}]`,
+      );
+    }
+    for (const vm of k3s.agents.filter((a) => a.proxmoxNode === node.name)) {
+      const agent = nodes.find((n) => n.name === vm.name);
+      const extras = [
+        vm.dataDiskGiB !== undefined ? `Longhorn ${vm.dataDiskGiB} GiB` : "",
+        agent && !takesWorkloads(agent) ? "tainted" : "",
+        vm.failover ? `fails over to ${vm.failover.nodes.join(", ")}` : "",
+      ].filter(Boolean);
+      add(
+        4,
+        `${id("vm", vm.name)}[${label(
+          `${vm.name} · VM ${vm.vmId}`,
+          `${vm.address}`,
+          `${vm.cores} vCPU · ${gib(vm.memoryMiB)} · K3s agent`,
+          ...(extras.length ? [extras.join(" · ")] : []),
         )}]`,
       );
     }
@@ -110,6 +129,7 @@ export function renderMermaid(lab: LabConfig): string {
     if (raspberryPi.secondaryDns) roles.push("secondary DNS");
     if (monitoring.enabled) roles.push("node + blackbox exporters");
     if (raspberryPi.terraformCloudAgent) roles.push("Terraform Cloud agent");
+    if (raspberryPi.k3sAgent) roles.push("K3s agent (tainted NoExecute)");
     add(2, `rpi[${label(`Raspberry Pi ${raspberryPi.name} · ${raspberryPi.address}`, `${raspberryPi.arch} · ${roles.join(" · ")}`)}]`);
     if (raspberryPi.offsiteBackup) add(2, `deployer[${label("Deploy machine", "cdktf · terraform.<stack>.tfstate")}]`);
   }
@@ -127,6 +147,9 @@ export function renderMermaid(lab: LabConfig): string {
 
   // Edges after every node is declared, so that Mermaid places each node in its subgraph.
   for (const vm of k3s.servers) add(1, `vip -.-> ${id("vm", vm.name)}`);
+  // Agents join the cluster through the VIP.
+  for (const vm of k3s.agents) add(1, `${id("vm", vm.name)} -->|${label("joins")}| vip`);
+  if (raspberryPi?.k3sAgent) add(1, `rpi -->|${label("joins (K3s agent)")}| vip`);
   add(1, `isp -->|${label("primary DNS")}| dns_ip`);
   for (const h of hosts) add(1, `traefik_ip --> ${id("svc", h.component)}`);
   if (raspberryPi) {
@@ -163,6 +186,7 @@ function renderTables(lab: LabConfig): string {
     [`${network.dhcpRange.start}–${network.dhcpRange.end}`, "DHCP range", "leased by the ISP box; no static address here"],
     ...proxmox.nodes.map((n): [string, string, string] => [n.address, n.name, `Proxmox VE node (${n.model}, ${n.memoryGiB} GiB)`]),
     ...k3s.servers.map((s): [string, string, string] => [s.address, s.name, `K3s server VM ${s.vmId} on ${s.proxmoxNode}`]),
+    ...k3s.agents.map((a): [string, string, string] => [a.address, a.name, `K3s agent VM ${a.vmId} on ${a.proxmoxNode}`]),
     [k3s.apiVip, `${k3s.apiHostname}.${network.domain}`, "Kubernetes API virtual IP (kube-vip)"],
     [`${loadBalancer.pool.start}–${loadBalancer.pool.end}`, "MetalLB pool", "LoadBalancer Services"],
     [loadBalancer.ingressIp, "Traefik", "HTTPS for every service below"],
@@ -170,7 +194,7 @@ function renderTables(lab: LabConfig): string {
     [loadBalancer.gitSshIp, "Gitea SSH", "git over SSH"],
   ];
   if (raspberryPi) {
-    rows.push([raspberryPi.address, raspberryPi.name, "Raspberry Pi: backups (NFS), secondary DNS"]);
+    rows.push([raspberryPi.address, raspberryPi.name, `Raspberry Pi: backups (NFS), secondary DNS${raspberryPi.k3sAgent ? ", K3s agent (tainted)" : ""}`]);
     const offsite = raspberryPi.offsiteBackup;
     rows.push([
       "outside the LAN",
@@ -197,6 +221,7 @@ export function renderDiagramDocument(lab: LabConfig): string {
     "# The lab",
     "",
     `${lab.proxmox.nodes.length} Proxmox VE nodes, ${lab.k3s.servers.length} K3s server VMs (embedded etcd), ` +
+      (lab.k3s.agents.length ? `${lab.k3s.agents.length} K3s agent VM${lab.k3s.agents.length === 1 ? "" : "s"}, ` : "") +
       `the Kubernetes API on a virtual IP, and the platform's services behind Traefik.`,
     "",
     "```mermaid",

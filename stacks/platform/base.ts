@@ -1,6 +1,7 @@
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { exposedHosts, platformComponents, servingDomain, type PlatformComponent } from "../../config/apps";
+import { longhornNeedsDiskLabels, longhornStorageNodes } from "../../config/placement";
 import { serviceAddresses } from "../../config/rules";
 import type { LabConfig } from "../../config/schema";
 import { CertManager } from "../../constructs/platform/cert-manager";
@@ -110,7 +111,8 @@ export function buildPlatformBase(scope: Construct, lab: LabConfig): PlatformBas
   const longhorn = new Longhorn(scope, "longhorn", {
     namespace: longhornNamespace.name,
     replicaCount: lab.platform.longhorn.replicaCount,
-    storageNodeCount: lab.k3s.servers.length,
+    storageNodeCount: longhornStorageNodes(lab).length,
+    defaultDiskOnLabelledNodesOnly: longhornNeedsDiskLabels(lab),
     backupTarget: longhornBackupTarget(lab),
     snapshotCron: lab.platform.longhorn.snapshotSchedule,
     snapshotRetain: lab.platform.longhorn.snapshotRetain,

@@ -20,6 +20,12 @@ function synth(props: LonghornProps = PROPS) {
 }
 
 describe("Longhorn", () => {
+  test("creates its default disk only on labelled nodes when asked (a node without a Longhorn disk runs it), a string as the chart wants", () => {
+    expect(helmValues(synth().json, "longhorn").defaultSettings).not.toHaveProperty("createDefaultDiskLabeledNodes");
+    const labelled = helmValues(synth({ ...PROPS, defaultDiskOnLabelledNodesOnly: true }).json, "longhorn").defaultSettings;
+    expect(labelled.createDefaultDiskLabeledNodes).toBe("true");
+  });
+
   test("guards its release against destruction (uninstalling deletes every volume), under the name longhorn", () => {
     const { json, longhorn } = synth();
     expect(helmRelease(json, "longhorn").lifecycle).toEqual({ prevent_destroy: true });

@@ -2,7 +2,7 @@
 import { App, TerraformStack, Testing } from "cdktf";
 import { CloudImage, type CloudImageProps } from "../../../constructs/proxmox/cloud-image";
 import { CloudInitSnippet, type CloudInitSnippetProps } from "../../../constructs/proxmox/cloud-init-snippet";
-import type { K3sServerVmProps } from "../../../constructs/proxmox/k3s-server-vm";
+import type { K3sNodeVmProps } from "../../../constructs/proxmox/k3s-node-vm";
 
 export const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINf2FaIBmpWPZk4/H0yxFFTimYAAdeY4hGONlEq1TGGh test@example";
 
@@ -30,7 +30,7 @@ export const USER_DATA: Omit<CloudInitSnippetProps, "proxmoxNode"> = {
 };
 
 /** Props of a valid VM on pve-01, with its image and snippet created in `stack`. */
-export function vmProps(stack: TerraformStack, overrides: Partial<K3sServerVmProps> = {}): K3sServerVmProps {
+export function vmProps(stack: TerraformStack, overrides: Partial<K3sNodeVmProps> = {}): K3sNodeVmProps {
   return {
     name: "k3s-master-1",
     vmId: 201,

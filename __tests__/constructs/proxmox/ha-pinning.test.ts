@@ -1,7 +1,7 @@
 import { HaPinning } from "../../../constructs/proxmox/ha-pinning";
 import { synthJson } from "../../helpers";
 import { loadProxmoxSchema, validateAgainstSchema } from "../../support/terraform-schema";
-import { K3sServerVm } from "../../../constructs/proxmox/k3s-server-vm";
+import { K3sNodeVm } from "../../../constructs/proxmox/k3s-node-vm";
 import { only, testStack, vmProps } from "./fixtures";
 
 const PINNED = { vmName: "k3s-master-1", vmId: 201, proxmoxNode: "pve-01" };
@@ -36,7 +36,7 @@ describe("HaPinning", () => {
 
   it("is created after the VM it manages (and released before it is destroyed)", () => {
     const stack = testStack();
-    const vm = new K3sServerVm(stack, "k3s-master-1", vmProps(stack));
+    const vm = new K3sNodeVm(stack, "k3s-master-1", vmProps(stack));
     new HaPinning(stack, "k3s-master-1-ha", { ...PINNED, dependsOn: [vm.vm] });
     const json = synthJson(stack);
     const vmName = Object.keys(json.resource.proxmox_virtual_environment_vm)[0];
@@ -45,7 +45,7 @@ describe("HaPinning", () => {
 
   it("is re-created with the VM (bpg's purge on delete drops the VM from HA), as a plain address Terraform accepts", () => {
     const stack = testStack();
-    const vm = new K3sServerVm(stack, "k3s-master-1", vmProps(stack));
+    const vm = new K3sNodeVm(stack, "k3s-master-1", vmProps(stack));
     new HaPinning(stack, "k3s-master-1-ha", { ...PINNED, dependsOn: [vm.vm], recreateWith: vm.generation });
     const json = synthJson(stack);
     const generation = Object.keys(json.resource.terraform_data)[0];

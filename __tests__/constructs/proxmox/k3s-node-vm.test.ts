@@ -1,4 +1,4 @@
-import { K3sServerVm } from "../../../constructs/proxmox/k3s-server-vm";
+import { K3sNodeVm } from "../../../constructs/proxmox/k3s-node-vm";
 import { CloudImage } from "../../../constructs/proxmox/cloud-image";
 import { CloudInitSnippet } from "../../../constructs/proxmox/cloud-init-snippet";
 import { synthJson } from "../../helpers";
@@ -7,7 +7,7 @@ import { IMAGE, USER_DATA, only, testStack, vmProps } from "./fixtures";
 
 function synthVm(overrides: Parameters<typeof vmProps>[1] = {}) {
   const stack = testStack();
-  const construct = new K3sServerVm(stack, "k3s-master-1", vmProps(stack, overrides));
+  const construct = new K3sNodeVm(stack, "k3s-master-1", vmProps(stack, overrides));
   const json = synthJson(stack);
   const names = {
     image: Object.keys(json.resource.proxmox_download_file)[0],
@@ -16,7 +16,7 @@ function synthVm(overrides: Parameters<typeof vmProps>[1] = {}) {
   return { construct, json, vm: only(json, "proxmox_virtual_environment_vm"), names };
 }
 
-describe("K3sServerVm", () => {
+describe("K3sNodeVm", () => {
   it("is valid for bpg/proxmox 0.111.1", () => {
     expect(validateAgainstSchema(synthVm().json, loadProxmoxSchema())).toEqual([]);
   });
@@ -125,9 +125,9 @@ describe("K3sServerVm", () => {
 
   it("is guarded by its name (an etcd member and Longhorn replicas); lifting the guard keeps the rest of the lifecycle", () => {
     const stack = testStack();
-    const construct = new K3sServerVm(stack, "k3s-master-1", vmProps(stack));
+    const construct = new K3sNodeVm(stack, "k3s-master-1", vmProps(stack));
     expect(construct.guard).toMatchObject({ name: "k3s-master-1", guarded: true });
-    construct.guard.allowDestroy();
+    construct.guard!.allowDestroy();
     expect(only(synthJson(stack), "proxmox_virtual_environment_vm").lifecycle).toEqual({
       ignore_changes: ["disk[0].file_id", "initialization[0].user_data_file_id"],
     });
@@ -136,7 +136,7 @@ describe("K3sServerVm", () => {
   it("carries the preconditions it is given, such as its snippet's mustNotContain", () => {
     const stack = testStack();
     const props = vmProps(stack);
-    new K3sServerVm(stack, "k3s-master-1", { ...props, preconditions: [props.userData.mustNotContain("test@example", "no test keys")] });
+    new K3sNodeVm(stack, "k3s-master-1", { ...props, preconditions: [props.userData.mustNotContain("test@example", "no test keys")] });
     const json = synthJson(stack);
     const snippet = Object.keys(json.resource.proxmox_virtual_environment_file)[0];
     expect(only(json, "proxmox_virtual_environment_vm").lifecycle.precondition).toEqual([
@@ -164,61 +164,115 @@ describe("K3sServerVm", () => {
 
   it("fails when memory is zero", () => {
     expect(() => synthVm({ memoryMiB: 0 })).toThrow(
-      "K3sServerVm k3s-master-1: memoryMiB is 0; it must be a positive whole number (MiB of dedicated RAM, e.g. 8192)",
+      "K3sNodeVm k3s-master-1: memoryMiB is 0; it must be a positive whole number (MiB of dedicated RAM, e.g. 8192)",
     );
   });
 
   it("fails when cores is not a whole number", () => {
-    expect(() => synthVm({ cores: 2.5 })).toThrow("K3sServerVm k3s-master-1: cores is 2.5; it must be a positive whole number");
+    expect(() => synthVm({ cores: 2.5 })).toThrow("K3sNodeVm k3s-master-1: cores is 2.5; it must be a positive whole number");
   });
 
   it("fails when the data storage option is unknown", () => {
     expect(() => synthVm({ dataDiskStorage: "nvme" as "ssd" })).toThrow(
-      'K3sServerVm k3s-master-1: dataDiskStorage "nvme" is unknown; use "ssd" or "hdd"',
+      'K3sNodeVm k3s-master-1: dataDiskStorage "nvme" is unknown; use "ssd" or "hdd"',
     );
   });
 
   it("fails when the VM id is outside Proxmox's range", () => {
-    expect(() => synthVm({ vmId: 99 })).toThrow("K3sServerVm k3s-master-1: vmId 99 is outside Proxmox's range 100–999999999");
+    expect(() => synthVm({ vmId: 99 })).toThrow("K3sNodeVm k3s-master-1: vmId 99 is outside Proxmox's range 100–999999999");
   });
 
   it("fails when the cloud image was downloaded on another node", () => {
     const stack = testStack();
     const otherImage = new CloudImage(stack, "image-pve-02", { ...IMAGE, proxmoxNode: "pve-02" });
-    expect(() => new K3sServerVm(stack, "vm", vmProps(stack, { cloudImage: otherImage }))).toThrow(
-      "K3sServerVm k3s-master-1: the cloud image is on pve-02 but the VM is on pve-01; images are node-local, pass the CloudImage of pve-01",
+    expect(() => new K3sNodeVm(stack, "vm", vmProps(stack, { cloudImage: otherImage }))).toThrow(
+      "K3sNodeVm k3s-master-1: the cloud image is on pve-02 but the VM is on pve-01; images are node-local, pass the CloudImage of pve-01",
     );
   });
 
   it("fails when the snippet was uploaded to another node", () => {
     const stack = testStack();
     const otherSnippet = new CloudInitSnippet(stack, "snippet-pve-03", { ...USER_DATA, proxmoxNode: "pve-03" });
-    expect(() => new K3sServerVm(stack, "vm", vmProps(stack, { userData: otherSnippet }))).toThrow(
-      "K3sServerVm k3s-master-1: the cloud-init snippet is on pve-03 but the VM is on pve-01",
+    expect(() => new K3sNodeVm(stack, "vm", vmProps(stack, { userData: otherSnippet }))).toThrow(
+      "K3sNodeVm k3s-master-1: the cloud-init snippet is on pve-03 but the VM is on pve-01",
     );
   });
 
   it("fails when the address carries a prefix", () => {
     expect(() => synthVm({ ipv4Address: "192.168.1.21/24" })).toThrow(
-      'K3sServerVm k3s-master-1: ipv4Address "192.168.1.21/24" is not an IPv4 address such as 192.168.1.21 (no prefix)',
+      'K3sNodeVm k3s-master-1: ipv4Address "192.168.1.21/24" is not an IPv4 address such as 192.168.1.21 (no prefix)',
     );
   });
 
   it("fails when the gateway is outside the VM's subnet", () => {
     expect(() => synthVm({ gateway: "192.168.2.1" })).toThrow(
-      "K3sServerVm k3s-master-1: gateway 192.168.2.1 is not in the VM's subnet 192.168.1.21/24",
+      "K3sNodeVm k3s-master-1: gateway 192.168.2.1 is not in the VM's subnet 192.168.1.21/24",
     );
   });
 
   it("fails when the agent timeout is unbounded or malformed", () => {
-    expect(() => synthVm({ agentTimeout: "forever" })).toThrow('K3sServerVm k3s-master-1: agentTimeout "forever" must be a duration such as 90s or 2m');
+    expect(() => synthVm({ agentTimeout: "forever" })).toThrow('K3sNodeVm k3s-master-1: agentTimeout "forever" must be a duration such as 90s or 2m');
   });
 
   it("fails when no DNS server is given", () => {
-    expect(() => synthVm({ dnsServers: [] })).toThrow("K3sServerVm k3s-master-1: dnsServers is empty");
+    expect(() => synthVm({ dnsServers: [] })).toThrow("K3sNodeVm k3s-master-1: dnsServers is empty");
   });
 
   it("fails when a storage is empty", () => {
-    expect(() => synthVm({ hddDatastoreId: "" })).toThrow("K3sServerVm k3s-master-1: hddDatastoreId is empty; name the Proxmox storage, e.g. local-lvm");
+    expect(() => synthVm({ hddDatastoreId: "" })).toThrow("K3sNodeVm k3s-master-1: hddDatastoreId is empty; name the Proxmox storage, e.g. local-lvm");
+  });
+});
+
+describe("K3sNodeVm as an agent", () => {
+  it("is a server unless told: description, tags and guard of an etcd member", () => {
+    const { construct, vm } = synthVm();
+    expect(construct.role).toBe("server");
+    expect(vm.tags).toEqual(["homelab", "k3s", "server"]);
+    expect(vm.description).toMatch(/^K3s server \(control plane \+ etcd \+ workloads\)/);
+    expect(construct.guard?.holds).toBe("an etcd member (OS disk) and its Longhorn replicas (data disk)");
+  });
+
+  it("an agent with a Longhorn disk: the same VM, agent description and tags, guarded for its replicas", () => {
+    const { construct, vm } = synthVm({ role: "agent" });
+    expect(vm.tags).toEqual(["agent", "homelab", "k3s"]);
+    expect(vm.description).toBe("K3s agent (worker: kubelet and containerd, no etcd). Managed by homelab (CDKTF): edit homelab.yaml, not this VM.");
+    expect(vm.disk.map((d: any) => [d.interface, d.serial ?? null])).toEqual([["scsi0", null], ["scsi1", "longhorn-data"]]);
+    expect(construct.guard?.holds).toBe("its Longhorn replicas (data disk)");
+    expect(vm.lifecycle.prevent_destroy).toBe(true);
+  });
+
+  it("an agent without a Longhorn disk: one disk, no guard (it holds nothing the cluster cannot re-create)", () => {
+    const { construct, vm } = synthVm({ role: "agent", dataDiskGiB: undefined });
+    expect(vm.disk.map((d: any) => d.interface)).toEqual(["scsi0"]);
+    expect(construct.guard).toBeUndefined();
+    expect(vm.lifecycle).toEqual({ ignore_changes: ["disk[0].file_id", "initialization[0].user_data_file_id"] });
+  });
+
+  it("an agent HA may move: OS disk and cloud-init drive on the given storage, node_name left to HA", () => {
+    const { vm } = synthVm({ role: "agent", dataDiskGiB: undefined, movedByHa: true, osDatastoreId: "nfs-vm" });
+    expect(vm.disk[0].datastore_id).toBe("nfs-vm");
+    expect(vm.initialization.datastore_id).toBe("nfs-vm");
+    expect(vm.lifecycle.ignore_changes).toEqual(["disk[0].file_id", "initialization[0].user_data_file_id", "node_name"]);
+    expect(validateAgainstSchema(synthVm({ role: "agent", dataDiskGiB: undefined, movedByHa: true, osDatastoreId: "nfs-vm" }).json, loadProxmoxSchema())).toEqual([]);
+  });
+
+  it("fails when a server has no Longhorn disk", () => {
+    expect(() => synthVm({ dataDiskGiB: undefined })).toThrow("K3sNodeVm k3s-master-1: a server needs its Longhorn disk; set dataDiskGiB, e.g. 200");
+  });
+
+  it("fails when a server would be moved by HA", () => {
+    expect(() => synthVm({ movedByHa: true })).toThrow(
+      "K3sNodeVm k3s-master-1: a server is never moved (one etcd member per host, local disks); movedByHa is for agents only",
+    );
+  });
+
+  it("fails when an agent that HA may move has a data disk", () => {
+    expect(() => synthVm({ role: "agent", movedByHa: true })).toThrow(
+      "K3sNodeVm k3s-master-1: movedByHa with a data disk: the Longhorn disk lives on pve-01's own storage; remove dataDiskGiB or movedByHa",
+    );
+  });
+
+  it("fails on an unknown role", () => {
+    expect(() => synthVm({ role: "worker" as never })).toThrow('K3sNodeVm k3s-master-1: role "worker" is unknown; use "server" or "agent"');
   });
 });
