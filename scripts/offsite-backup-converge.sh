@@ -130,21 +130,10 @@ done
 
 export ANSIBLE_CONFIG="$ROOT/ansible/ansible.cfg" ANSIBLE_ROLES_PATH="$ROOT/ansible/roles"
 inventory=(-i "$WORK/hosts.yaml" -i "$WORK/nsenter.yaml" --limit "$PI" -e "pi_ntfy_url=http://127.0.0.1:$NTFY_PORT/homelab-alerts")
-recap() { grep -E "^$PI +:" "$1" | tr -s ' '; }
 converge() { # converge NAME PLAYBOOK ARGS...: runs it twice, the second must change nothing
-  local name="$1" book="$2" run t0
+  local name="$1" book="$2"
   shift 2
-  for run in 1 2; do
-    t0=$SECONDS
-    nspawn_ansible_playbook "${inventory[@]}" "$ROOT/ansible/playbooks/$book" "$@" >"$WORK/$name$run.log" 2>&1 ||
-      { cat "$WORK/$name$run.log"; echo "FAILED: $name run $run" >&2; exit 1; }
-    echo "   $name run $run ($((SECONDS - t0)) s): $(recap "$WORK/$name$run.log")"
-  done
-  if ! grep -qE "^$PI +: .*changed=0 " "$WORK/${name}2.log"; then
-    grep -E '^changed:' -B2 "$WORK/${name}2.log" >&2 || true
-    echo "FAILED: the second $name run changed something (not idempotent)" >&2
-    exit 1
-  fi
+  nspawn_converge_twice "$PI" "$name" "${inventory[@]}" "$ROOT/ansible/playbooks/$book" "$@"
 }
 
 echo "== rpi.yml (role offsite_backup), twice"

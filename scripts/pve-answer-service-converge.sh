@@ -46,22 +46,12 @@ in_pi() { nspawn_in "$@"; }
 in_pi ip address add "$PI_ADDRESS/32" dev lo
 nspawn_inventory rpi-01 >"$WORK/nsenter.yaml"
 export ANSIBLE_CONFIG="$ROOT/ansible/ansible.cfg" ANSIBLE_ROLES_PATH="$ROOT/ansible/roles"
-playbook() {
-  nspawn_ansible_playbook -i "$WORK/hosts.yaml" -i "$WORK/nsenter.yaml" --limit rpi-01 "$ROOT/ansible/playbooks/rpi.yml" \
-    -e pi_secondary_dns=false -e pve_answer_service_source="$WORK/answers" --tags pve_answer_service "$@"
-}
+playbook_args=(-i "$WORK/hosts.yaml" -i "$WORK/nsenter.yaml" --limit rpi-01 "$ROOT/ansible/playbooks/rpi.yml"
+  -e pi_secondary_dns=false -e pve_answer_service_source="$WORK/answers" --tags pve_answer_service)
+playbook() { nspawn_ansible_playbook "${playbook_args[@]}" "$@"; }
 
-for run in 1 2; do
-  t0=$SECONDS
-  playbook -e pve_answer_service_enabled=true >"$WORK/serve$run.log" 2>&1 ||
-    { cat "$WORK/serve$run.log"; echo "FAILED: serving run $run" >&2; exit 1; }
-  echo "== serving run $run ($((SECONDS - t0)) s): $(grep -E '^rpi-01 +:' "$WORK/serve$run.log" | tr -s ' ')"
-done
-if ! grep -qE '^rpi-01 +: .*changed=0 ' "$WORK/serve2.log"; then
-  grep -E '^changed:' -B2 "$WORK/serve2.log" >&2 || true
-  echo "FAILED: the second serving run changed something (not idempotent)" >&2
-  exit 1
-fi
+echo "== serving, twice (the second run changes nothing)"
+nspawn_converge_twice rpi-01 serve "${playbook_args[@]}" -e pve_answer_service_enabled=true
 
 echo "== the running service"
 fingerprint=$(openssl x509 -in "$WORK/answers/tls/answer-service.crt" -noout -fingerprint -sha256 | cut -d= -f2)

@@ -23,6 +23,25 @@ NSPAWN_SUITE="${NSPAWN_SUITE:-trixie}"
 NSPAWN_PI_PACKAGES=systemd-sysv,dbus,python3,python3-apt,iproute2,ca-certificates,restic,etcd-client
 NSPAWN_PID=""
 
+# nspawn_converge_twice HOST NAME ARGS...: nspawn_ansible_playbook ARGS twice (logs $WORK/NAME1.log
+# and NAME2.log), printing HOST's recap of each; fails when a run fails or the second one changes
+# anything (not idempotent).
+nspawn_converge_twice() {
+  local host="$1" name="$2" run t0
+  shift 2
+  for run in 1 2; do
+    t0=$SECONDS
+    nspawn_ansible_playbook "$@" >"$WORK/$name$run.log" 2>&1 ||
+      { cat "$WORK/$name$run.log"; echo "FAILED: $name run $run" >&2; exit 1; }
+    echo "   $name run $run ($((SECONDS - t0)) s): $(grep -E "^$host +:" "$WORK/$name$run.log" | tr -s ' ')"
+  done
+  if ! grep -qE "^$host +: .*changed=0 " "$WORK/${name}2.log"; then
+    grep -E '^changed:' -B2 "$WORK/${name}2.log" >&2 || true
+    echo "FAILED: the second $name run changed something (not idempotent)" >&2
+    exit 1
+  fi
+}
+
 # nspawn_ansible_playbook ARGS...: ansible-playbook of Debian 13 (ansible-core 2.19, what the Pi and
 # users have; the playbooks refuse older), run on the runtime harness's Debian 13 controller
 # (__tests__/ansible/runtime/controller.ts, chroot; images cached by the runtime converge) with the
