@@ -600,6 +600,9 @@ const piSchema = z.strictObject({
       "Join the Pi to the cluster as a K3s agent, tainted homelab/node-class=raspberry-pi:NoExecute: only pods that tolerate " +
         "it run there (none of the platform's). Off by default: the Pi's side services (backups, secondary DNS) stay independent of the cluster.",
     ),
+  interface: interfaceName("eth0")
+    .default("eth0")
+    .describe("The Pi's LAN interface (a Pi 4's wired port: eth0): K3s's node IP and flannel use it when the Pi is a K3s agent."),
   offsiteBackup: offsiteBackupSchema.optional(),
 });
 

@@ -124,8 +124,9 @@ export function inventoryData(lab: LabConfig): Record<string, unknown> {
                 n.name,
                 {
                   ansible_host: n.address,
-                  // The Pi logs in as its own user (a host var beats the k3s_cluster group's).
-                  ...(n.kind === "raspberry-pi" && pi ? { ansible_user: pi.user } : {}),
+                  // The Pi logs in as its own user and has its own NIC name (host vars beat the
+                  // k3s_cluster group's ansible_user and k3s_interface, which are the VMs').
+                  ...(n.kind === "raspberry-pi" && pi ? { ansible_user: pi.user, k3s_interface: pi.interface } : {}),
                   k3s_node_ip: n.address,
                   ...nodeVars(n),
                 },

@@ -120,13 +120,15 @@ describe("agents (issue 17: the contract with roles/k3s_agent, docs/agents.md)",
     expect(vars.pi_etcd_sources).toEqual(["k3s-master-1", "k3s-master-2", "k3s-master-3"]);
   });
 
-  test("raspberryPi.k3sAgent: the Pi is in both groups, logs in as its own user, labelled and tainted NoExecute, no Longhorn disk", () => {
+  test("raspberryPi.k3sAgent: the Pi is in both groups, logs in as its own user with its own interface, labelled and tainted NoExecute, no Longhorn disk", () => {
     const raw = rawLab("agents");
     const lab = validLab({ ...raw, raspberryPi: { ...raw.raspberryPi, k3sAgent: true } });
     const all = children(lab);
     expect(all.k3s_cluster.children.agent.hosts["rpi-01"]).toEqual({
       ansible_host: "192.168.1.5",
       ansible_user: "pi",
+      // Its own NIC, not the VMs' ens18 (the k3s_cluster group's k3s_interface): flannel binds it.
+      k3s_interface: "eth0",
       k3s_node_ip: "192.168.1.5",
       k3s_longhorn_disk: false,
       k3s_node_labels: ["homelab/node-class=raspberry-pi"],
