@@ -27,7 +27,7 @@ const ROOT = join(__dirname, "..", "..");
 
 /**
  * What `npm run synth` writes: the function main.ts runs, called in this process (a tsx process
- * per synth cost seconds; __tests__/cli/main.test.ts runs main.ts itself). `env` is set around it,
+ * per synth cost seconds; __tests__/cli/main.slow.ts runs main.ts itself). `env` is set around it,
  * so a secret the user exports can be looked for in what is written.
  */
 function synth(configFile: string, outdir: string, env: Record<string, string> = {}): void {

@@ -1,32 +1,36 @@
 /**
  * One gate (one-gate.ts): every schema-valid mutation of the default lab (and of the agents lab's
- * agents) is refused by synth and the doctor alike, or accepted by both. Building is what costs (about 0.15 s a lab): here the
- * structural changes and every BUILD_STRIDE-th mutation (when accepted) are built, so each section of the config
- * is built changed; one-gate.slow.ts (npm run test:slow, .ci/run) builds every accepted one.
+ * agents) is refused by synth and the doctor alike, or accepted by both, and every accepted one
+ * builds. Here a sample (CHECK_STRIDE, BUILD_STRIDE below) that keeps every structural change, so
+ * each section of the config is checked and built changed; one-gate.slow.ts (npm run test:slow,
+ * .ci/run) checks and builds all of them.
  */
 import { labWith, loadLab, validLab } from "../helpers";
 import { hasAgents, mutations, runGate, stackInputs, terraformOf } from "./one-gate";
 
 const MUTATIONS = mutations();
 /**
- * 14, not 10, since the agents' mutations (issue 17) joined: they are checked here and their
- * whole-lab changes built, and the sparser sample keeps this file as fast as it was (45 builds,
- * 51 before), with the same sections built changed.
+ * npm test's budget: the structural changes and every third of the others go through both
+ * gates (synth's and the doctor's checks cost ~20 ms a lab), and of those the structural ones and
+ * every fifth are built (~0.2 s a lab). one-gate.slow.ts (npm run test:slow, .ci/run) does all.
  */
-const BUILD_STRIDE = 14;
+const CHECK_STRIDE = 3;
+const BUILD_STRIDE = 5;
+const SAMPLE = MUTATIONS.filter((mutation, index) => mutation.structural || index % CHECK_STRIDE === 0);
 
 test("several hundred schema-valid mutations of the default lab are tried", () => {
   expect(MUTATIONS.length).toBeGreaterThanOrEqual(300);
 });
 
-test("synth and the doctor refuse exactly the same mutations; the structural ones and a sample of the rest build", () => {
-  const outcome = runGate(MUTATIONS, (mutation, index) => mutation.structural || index % BUILD_STRIDE === 0);
+test("synth and the doctor refuse exactly the same mutations (a sample here); the structural ones and a sample of the rest build", () => {
+  const outcome = runGate(SAMPLE, (mutation, index) => mutation.structural || index % BUILD_STRIDE === 0);
   expect(outcome.failures).toEqual([]);
   // Both outcomes are exercised, so neither half of the gate is vacuous, with agents too.
-  expect(outcome.built).toBeGreaterThan(40);
+  // Measured: 232 checked, 40 built, 73 refused; with agents 11 built, 10 refused.
+  expect(outcome.built).toBeGreaterThan(30);
   expect(outcome.refused).toBeGreaterThan(50);
   expect(outcome.builtWithAgents).toBeGreaterThan(5);
-  expect(outcome.refusedWithAgents).toBeGreaterThan(10);
+  expect(outcome.refusedWithAgents).toBeGreaterThan(5);
 }, 120_000);
 
 test("labs with agents are among the mutations: whole-lab changes and single changes of the agents lab", () => {

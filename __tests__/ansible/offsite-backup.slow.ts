@@ -4,6 +4,8 @@
  * drill restores, what makes each check fail, what is recorded for node-exporter, the state copy's
  * skip-when-unchanged, and the ntfy hook (a loopback HTTP server). The real tools run in
  * scripts/offsite-backup-converge.sh on a booted Debian 13.
+ *
+ * A slow test (bash and python3 processes, about 10 s on an idle machine): `npm run test:slow`, run by .ci/run, not npm test.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";

@@ -1,6 +1,9 @@
 /**
  * main.ts as a user runs it (`npm run synth`): a valid config writes every stack, twice the same
  * bytes; an invalid one exits non-zero, names the field, and writes nothing.
+ *
+ * Three tsx processes (about 10 s): `npm run test:slow`, run by .ci/run; npm test covers the same
+ * function in process (__tests__/cli/synth.test.ts, runSynth).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";

@@ -4,6 +4,8 @@
  * real CRDs of MetalLB, cert-manager, Longhorn, Traefik and ArgoCD. Then the values each local
  * chart renders, and the failures the check must report: a planted wrong field, a wrong type in a
  * built-in kind, Helm's `required`, and upstream charts that are missing from a --charts folder.
+ *
+ * A slow test (Helm processes for every lab variant, about 10 s on an idle machine): `npm run test:slow`, run by .ci/run, not npm test.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:http";

@@ -3,6 +3,8 @@
  * (local connection, files under a temp dir): pve_install_check lets a node with its own marker
  * through and stops one without a marker or with another node's; the answer service's unit
  * renders from the role's template to a unit systemd accepts (systemd-analyze verify), Type=exec.
+ *
+ * A slow test (ansible-playbook processes, about 7 s on an idle machine): `npm run test:slow`, run by .ci/run, not npm test.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
