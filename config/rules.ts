@@ -571,7 +571,8 @@ export const survivesNodeLoss: Rule = (lab) => {
     if (lostVms.length === 0) continue;
     const lostText = `if ${loss.node} goes down (with ${lostVms.join(", ")})`;
     const lostPaths = vms.flatMap((v) => (v.role === "server" && v.proxmoxNode === loss.node ? [`${v.path}.proxmoxNode`] : []));
-    if (!loss.etcd.kept) {
+    // With no failure to spare (2 servers), no spread helps: the server-count rule says what does.
+    if (!loss.etcd.kept && loss.etcd.members - loss.etcd.majority > 0) {
       problems.push(
         error(
           lostPaths.join(", "),

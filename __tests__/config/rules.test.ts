@@ -134,6 +134,14 @@ describe("capacity and n−1", () => {
     ]);
   });
 
+  // Two members tolerate no failure: no spread can help, so only the server-count error is shown
+  // (the spread error used to add "no Proxmox node holds more than 0 of them" per server).
+  test("two servers: the server count is the one error; node loss adds no spread advice", () => {
+    const etcdErrors = checkRules(withServers(2)).filter((p) => p.severity === "error" && /etcd/.test(p.message));
+    expect(etcdErrors.map((p) => p.path)).toEqual(["k3s.servers"]);
+    expect(etcdErrors[0].message).toContain("use an odd number of servers");
+  });
+
   test("five servers, two per node, keep quorum through any node's loss", () => {
     expect(survivesNodeLoss(withServers(5)).filter((p) => p.severity === "error")).toEqual([]);
   });
