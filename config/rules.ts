@@ -13,7 +13,7 @@ import {
   platformDemand,
   systemReserve,
 } from "./capacity";
-import { k3sVms, longhornStorageNodes, takesWorkloads, type K3sVmNode } from "./placement";
+import { CONTROL_PLANE_TAINT, k3sVms, longhornStorageNodes, takesWorkloads, type K3sVmNode } from "./placement";
 import { exposedHosts } from "./apps";
 import {
   cidrContains,
@@ -516,7 +516,7 @@ export const serverTaintNeedsWorkers: Rule = (lab) => {
     return [
       error(
         "k3s.taintServers",
-        `tainting the servers ${"node-role.kubernetes.io/control-plane:NoSchedule"} leaves no node for the platform's pods: ` +
+        `tainting the servers ${CONTROL_PLANE_TAINT} leaves no node for the platform's pods: ` +
           (agents.length === 0
             ? "the lab has no agent; add k3s.agents, or set taintServers: false"
             : `every agent has a NoSchedule or NoExecute taint (${agents.map((a) => a.name).join(", ")}); remove one agent's taints, or set taintServers: false`),
